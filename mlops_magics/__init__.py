@@ -1,0 +1,36 @@
+"""mlops_magics: MLOps from inside the notebook.
+
+``%load_ext mlops_magics`` registers the ``%mlops`` magics. Importing this package is cheap:
+MLflow, pandas and everything heavy are imported only when a command needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "active_run", "load_ipython_extension", "track", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Called by ``%load_ext mlops_magics``."""
+    from .magics.extension import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Called by ``%unload_ext mlops_magics``: ends the notebook run and removes our hooks."""
+    from .magics.extension import unload
+
+    unload(ipython)
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy public API: `from mlops_magics import track` imports the tracking core on first use.
+    if name in ("track", "active_run"):
+        from .core import tracking
+
+        return getattr(tracking, name)
+    raise AttributeError(f"module 'mlops_magics' has no attribute '{name}'")

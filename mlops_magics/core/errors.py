@@ -1,0 +1,36 @@
+"""The few exception types users see.
+
+Every message says what went wrong and what to do about it, in one line. The magic
+layer turns :class:`MlopsUsageError` into IPython's ``UsageError``; the CLI prints the
+message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MlopsError",
+    "MlopsUsageError",
+    "NoActiveRun",
+    "NotFound",
+    "StoreError",
+]
+
+
+class MlopsError(Exception):
+    """Base class of every error mlops_magics raises on purpose."""
+
+
+class MlopsUsageError(MlopsError):
+    """The user asked for something malformed (bad argument, bad name, bad value)."""
+
+
+class NotFound(MlopsUsageError):
+    """A named thing (run, experiment, dataset, version, model) does not exist."""
+
+
+class NoActiveRun(MlopsUsageError):
+    """An operation needs an active run and there is none."""
+
+
+class StoreError(MlopsError):
+    """The tracking store or object store could not be reached or written."""

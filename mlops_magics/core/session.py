@@ -1,0 +1,123 @@
+"""Process-wide state: the resolved settings, the warm-up and the MLflow client.
+
+``%load_ext`` calls :func:`start_warmup`, which imports MLflow, creates the embedded store when it
+is missing and ends runs left RUNNING by dead kernels, all in a background thread while the user
+types. Every command that needs the store calls :func:`ready`, which waits for that work (usually
+long finished) and re-raises its error as a one-line :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings, load_settings
+from .errors import MlopsError, StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mlflow import MlflowClient
+
+__all__ = ["client", "ready", "reaped_runs", "reset", "settings", "start_warmup"]
+
+_lock = threading.RLock()
+_settings: Settings | None = None
+_warmup: Future | None = None
+_client: Any = None
+_reaped: list[str] = []
+
+
+def settings() -> Settings:
+    """The configuration of the current project (resolved once per session)."""
+    global _settings
+    with _lock:
+        if _settings is None:
+            _settings = load_settings()
+        return _settings
+
+
+def _warm(conf: Settings) -> None:
+    import mlflow
+
+    from . import reaper, store
+
+    if conf.embedded:
+        store.prepare_embedded_store(conf)
+    mlflow.set_tracking_uri(conf.tracking_uri)
+    mlflow.set_registry_uri(conf.registry_uri)
+    _reaped.extend(reaper.reap_dead_runs(_new_client(conf), conf))
+
+
+def _new_client(conf: Settings) -> MlflowClient:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
+
+
+def start_warmup() -> Future:
+    """Begin preparing the store in a background thread (idempotent)."""
+    global _warmup
+    with _lock:
+        if _warmup is None:
+            conf = settings()
+            future: Future = Future()
+
+            def work() -> None:
+                try:
+                    _warm(conf)
+                except BaseException as exc:  # surfaced by ready(), never in the background
+                    future.set_exception(exc)
+                else:
+                    future.set_result(None)
+
+            threading.Thread(target=work, name="mlops-warmup", daemon=True).start()
+            _warmup = future
+        return _warmup
+
+
+def ready() -> Settings:
+    """Wait until the store is usable; return the settings."""
+    conf = settings()
+    future = start_warmup()
+    try:
+        future.result()
+    except MlopsError:
+        raise
+    except Exception as exc:
+        raise StoreError(
+            f"the tracking store at {conf.tracking_uri} is not usable: {_first_line(exc)}"
+        ) from None
+    return conf
+
+
+def client() -> MlflowClient:
+    """An ``MlflowClient`` on the project's store (after :func:`ready`)."""
+    global _client
+    conf = ready()
+    with _lock:
+        if _client is None:
+            _client = _new_client(conf)
+        return _client
+
+
+def reaped_runs() -> list[str]:
+    """Ids of runs this session marked KILLED because their kernel had died."""
+    return list(_reaped)
+
+
+def reset() -> None:
+    """End every run this process has open and forget the settings (tests, project switches)."""
+    global _settings, _warmup, _client
+    from . import tracking
+
+    tracking.end_all_runs(status="KILLED")
+    with _lock:
+        _settings = None
+        _warmup = None
+        _client = None
+        _reaped.clear()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,48 @@
+"""``%load_ext`` / ``%unload_ext``: register the magic and the hooks, start the warm-up."""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from .hooks import CellHooks
+
+__all__ = ["hooks_for", "load", "unload"]
+
+_hooks: dict[int, CellHooks] = {}
+
+
+def hooks_for(shell: Any) -> CellHooks | None:
+    """The hooks registered on ``shell`` (they hold the cell lineage)."""
+    return _hooks.get(id(shell))
+
+
+def _at_exit() -> None:
+    from ..core import notebook_run, tracking
+
+    try:
+        notebook_run.stop("FINISHED")
+    finally:
+        tracking.end_all_runs("FINISHED")
+
+
+def load(shell: Any) -> None:
+    from ..core import session
+    from .dispatch import MlopsMagics
+
+    shell.register_magics(MlopsMagics)
+    hooks = _hooks.get(id(shell))
+    if hooks is None:
+        hooks = _hooks[id(shell)] = CellHooks(shell)
+    hooks.register()
+    atexit.unregister(_at_exit)
+    atexit.register(_at_exit)
+    session.start_warmup()
+
+
+def unload(shell: Any) -> None:
+    hooks = _hooks.pop(id(shell), None)
+    if hooks is not None:
+        hooks.unregister()
+    atexit.unregister(_at_exit)
+    _at_exit()

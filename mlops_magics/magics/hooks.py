@@ -1,0 +1,93 @@
+"""IPython event hooks: record every executed cell (lineage for stale-state warnings, and the
+notebook run's code log). A hook never raises into the user's cell: a failure is shown once, as
+a one-line warning, and recording goes on with the next cell."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from typing import Any, Callable
+
+from ..core import notebook_run
+from ..core.codelog import CellRecord, source_hash
+from ..core.staleness import StateLineage
+
+__all__ = ["CellHooks"]
+
+
+def _never_raises(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def wrapper(self: "CellHooks", *args: Any) -> None:
+        try:
+            method(self, *args)
+        except Exception as exc:  # noqa: BLE001 - the user's cell must never see our failure
+            if method.__name__ not in self.warned:
+                self.warned.add(method.__name__)
+                print(
+                    f"mlops_magics: could not record this cell ({type(exc).__name__}: {exc}); "
+                    "your code ran normally, recording continues with the next cell",
+                    file=sys.stderr,
+                )
+
+    return wrapper
+
+
+class CellHooks:
+    """``pre_run_cell`` / ``post_run_cell`` callbacks for one shell."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.lineage = StateLineage()
+        self.warned: set[str] = set()
+        self._started = 0.0
+        self._cell_id: str | None = None
+
+    def register(self) -> None:
+        events = self.shell.events
+        if self.pre_run_cell not in events.callbacks["pre_run_cell"]:
+            events.register("pre_run_cell", self.pre_run_cell)
+        if self.post_run_cell not in events.callbacks["post_run_cell"]:
+            events.register("post_run_cell", self.post_run_cell)
+
+    def unregister(self) -> None:
+        for name, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+            if callback in self.shell.events.callbacks[name]:
+                self.shell.events.unregister(name, callback)
+
+    def python_source(self, raw: str) -> str:
+        """The cell as Python (magics and shell escapes turned into calls)."""
+        try:
+            return self.shell.transform_cell(raw)
+        except Exception:  # noqa: BLE001 - a cell IPython cannot transform has nothing to record
+            return ""
+
+    @_never_raises
+    def pre_run_cell(self, info: Any) -> None:
+        self._started = time.time()
+        self._cell_id = getattr(info, "cell_id", None)
+
+    @_never_raises
+    def post_run_cell(self, result: Any) -> None:
+        info = result.info
+        raw = getattr(info, "raw_cell", "") or ""
+        sha1 = source_hash(raw)
+        ok = result.success
+        if ok:
+            self.lineage.record(self.python_source(raw), sha1, self._cell_id)
+        run = notebook_run.current()
+        if run is None:
+            return
+        error = result.error_in_exec or result.error_before_exec
+        run.record(
+            CellRecord(
+                execution_count=result.execution_count,
+                cell_id=self._cell_id,
+                sha1=sha1,
+                started=self._started,
+                duration_s=round(time.time() - self._started, 6),
+                status="ok" if ok else "error",
+                error=f"{type(error).__name__}: {error}" if error is not None else None,
+                source=raw,
+            )
+        )

@@ -1,0 +1,34 @@
+"""The table of ``%mlops`` sub-commands: name -> (module, one-line help).
+
+Modules are imported only when their command runs, so ``%load_ext`` stays fast. Each module
+defines ``run(ctx: MagicContext) -> object``; whatever it returns is the magic's value (shown by
+IPython through its ``_repr_html_`` / ``__repr__``, and assignable: ``df = %mlops data load x``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["COMMANDS", "Command"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    module: str
+    summary: str
+    cell: bool = False  # also usable as %%mlops NAME
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in [
+        Command("help", "help", "list the sub-commands, or 'help CMD' for one"),
+        Command("track", "track", "start the notebook run; as %%mlops track, run the cell in its own run", cell=True),
+        Command("stop", "stop", "end the notebook run (FINISHED unless --status says otherwise)"),
+        Command("log", "log", "log param/metric/artifact into the innermost active run"),
+        Command("runs", "runs", "table of recent runs (newest first); .to_pandas() gives a DataFrame"),
+        Command("compare", "compare", "compare runs side by side, showing what differs"),
+        Command("status", "status", "tracking URI, store location, experiment and active runs"),
+    ]
+}

@@ -1,0 +1,1 @@
+"""Views of result objects: static HTML builders and (lazily imported) widgets."""
