@@ -76,4 +76,99 @@ def mlflow_client(mlops_home):
 
     from mlops_magics.core import session
 
+    session.ready()  # create the store the way the code under test does (from the template)
     return MlflowClient(tracking_uri=session.settings().tracking_uri)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real `mlflow server` on a free loopback port (SQLite backend, proxied artifacts)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(root / "server.log", "wb")
+    mlflow_cli = Path(sys.executable).with_name("mlflow")
+    proc = subprocess.Popen(
+        [str(mlflow_cli), "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
+         "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield url
+    import os
+    import signal
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store(request, mlops_home, monkeypatch):
+    """The store under test: the embedded SQLite default, or a real mlflow server (own experiment)."""
+    import uuid
+
+    from mlops_magics.core import session
+
+    if request.param == "server":
+        url = request.getfixturevalue("mlflow_server")
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+        monkeypatch.setenv("MLOPS_EXPERIMENT", f"test-{uuid.uuid4().hex[:10]}")
+        session.reset()
+    yield request.param
+    session.reset()
+
+
+@pytest.fixture
+def store_client(store):
+    """An MlflowClient on the store under test, and the experiment ids a test should look in."""
+    from mlflow import MlflowClient
+
+    from mlops_magics.core import session
+
+    session.ready()
+    return MlflowClient(tracking_uri=session.settings().tracking_uri)
+
+
+@pytest.fixture
+def find_runs(store_client):
+    """Runs of the test's experiment(s) (the embedded store holds only this test's)."""
+    from mlops_magics.core import session
+
+    def find(**kwargs):
+        name = session.settings().experiment
+        if name:
+            exp = store_client.get_experiment_by_name(name)
+            ids = [exp.experiment_id] if exp else []
+        else:
+            ids = [e.experiment_id for e in store_client.search_experiments()]
+        return store_client.search_runs(ids, **kwargs) if ids else []
+
+    return find

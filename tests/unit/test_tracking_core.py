@@ -1,0 +1,111 @@
+"""The tracking core without IPython, once on the embedded store and once on a real mlflow server."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_magics import active_run, track
+from mlops_magics.core import notebook_run, queries, session
+from mlops_magics.core.cell_run import CellOptions, run_tracked_cell
+from mlops_magics.core.errors import MlopsUsageError, NotFound
+
+
+def test_track_context_manager_batches_and_finishes(store, store_client, find_runs):
+    with track(run_name="script", params={"seed": 7}) as run:
+        assert active_run() is run
+        run.log_params({f"p{i}": i for i in range(150)})
+        for step in range(3):
+            run.log_metrics({f"m{i}": i * step for i in range(40)}, step=step)
+    assert active_run() is None
+    (found,) = find_runs()
+    assert found.info.status == "FINISHED"
+    assert found.data.params["seed"] == "7" and len(found.data.params) == 151
+    history = store_client.get_metric_history(found.info.run_id, "m5")
+    assert [(m.step, m.value) for m in history] == [(0, 0.0), (1, 5.0), (2, 10.0)]
+    assert "environment" in {a.path for a in store_client.list_artifacts(found.info.run_id)}
+
+
+def test_track_failure_and_interrupt(store, store_client, find_runs):
+    with pytest.raises(ZeroDivisionError):
+        with track(run_name="bad"):
+            1 / 0
+    with pytest.raises(KeyboardInterrupt):
+        with track(run_name="interrupted"):
+            raise KeyboardInterrupt
+    runs = {r.info.run_name: r for r in find_runs()}
+    assert runs["bad"].info.status == "FAILED"
+    assert runs["interrupted"].info.status == "KILLED"
+    tb = store_client.download_artifacts(runs["bad"].info.run_id, "traceback.txt")
+    assert "ZeroDivisionError" in open(tb).read()
+
+
+def test_track_decorator_logs_arguments_and_result(store, find_runs):
+    @track(experiment=None)
+    def train(alpha: float, layers: int = 2, data=None) -> dict:
+        return {"loss": alpha * layers, "note": "text"}
+
+    assert train(0.5, data=[1, 2]) == {"loss": 1.0, "note": "text"}
+    (run,) = find_runs()
+    assert run.info.run_name == "train"
+    assert run.data.params == {"alpha": "0.5", "layers": "2"}
+    assert run.data.metrics == {"loss": 1.0}
+
+
+def test_cell_run_is_child_of_notebook_run(store, find_runs):
+    nb, started = notebook_run.start(run_name="nb", capture_env=False)
+    assert started
+    again, started_again = notebook_run.start(run_name="other")
+    assert again is nb and not started_again
+    ns: dict = {}
+    outcome = run_tracked_cell(
+        "lr = 0.1\nscore = lr * 5\n",
+        lambda: exec("lr = 0.1\nscore = lr * 5\n", ns),
+        ns,
+        CellOptions(run_name="cell"),
+    )
+    assert outcome.error is None and outcome.card.status == "FINISHED"
+    assert outcome.card.params == {"lr": "0.1"} and outcome.card.metrics == {"score": 0.5}
+    card = notebook_run.stop()
+    assert card.status == "FINISHED" and notebook_run.current() is None
+    runs = {r.info.run_name: r for r in find_runs()}
+    assert runs["cell"].data.tags["mlflow.parentRunId"] == runs["nb"].info.run_id
+    assert runs["nb"].data.tags["mlops.kind"] == "notebook"
+
+
+def test_runs_table_sort_and_compare(store, find_runs):
+    for i, acc in enumerate([0.7, 0.9, 0.8]):
+        with track(run_name=f"r{i}", params={"depth": i, "same": 1}) as run:
+            run.log_metric("accuracy", acc)
+    table = queries.list_runs(session.settings().experiment, max_results=10, sort="accuracy")
+    assert [r["name"] for r in table.rows] == ["r1", "r2", "r0"]
+    low_first = queries.list_runs(session.settings().experiment, sort="-accuracy")
+    assert [r["name"] for r in low_first.rows] == ["r0", "r2", "r1"]
+    newest = queries.list_runs(session.settings().experiment, max_results=2)
+    assert [r["name"] for r in newest.rows] == ["r2", "r1"]
+    df = table.to_pandas()
+    assert list(df["metrics.accuracy"]) == [0.9, 0.8, 0.7]
+    comparison = queries.compare_runs(["r0", table.rows[0]["run_id"][:10]])
+    keys = [(kind, key) for kind, key, _ in comparison.rows()]
+    assert keys == [("param", "depth"), ("metric", "accuracy")]
+    assert len(queries.compare_runs(["r0", "r1"], show_all=True).rows()) == 3
+    html = comparison._repr_html_()
+    assert "depth" in html and "same" not in html
+
+
+def test_resolve_run_errors(store):
+    with track(run_name="only"):
+        pass
+    with pytest.raises(NotFound, match="no run named or starting with 'zzz'"):
+        queries.resolve_run("zzz")
+    with pytest.raises(MlopsUsageError, match="at least two runs"):
+        queries.compare_runs(["only"])
+
+
+def test_status_reports_store_and_active_runs(store):
+    nb, _ = notebook_run.start(run_name="nb", capture_env=False)
+    status = queries.store_status()
+    assert status.active[0]["run_id"] == nb.handle.run_id
+    assert status.embedded == (store == "embedded")
+    text = repr(status)
+    assert "active run" in text and nb.handle.run_id in text
+    notebook_run.stop()
