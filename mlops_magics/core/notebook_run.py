@@ -7,6 +7,7 @@ artifacts when the run ends; git state and the Python environment are captured a
 
 from __future__ import annotations
 
+import os
 import threading
 
 from . import session, tags, tracking
@@ -16,6 +17,8 @@ from .results import RunCard
 from .tracking import RunHandle
 
 __all__ = ["NotebookRun", "current", "start", "stop"]
+
+ATTACH_ENV = "MLOPS_ATTACH_RUN_ID"  # set by the pipeline runner: the step's run, which %mlops track joins
 
 _current: "NotebookRun | None" = None
 _lock = threading.RLock()
@@ -66,7 +69,11 @@ def start(experiment: str | None = None, run_name: str | None = None, notebook: 
         if existing is not None:
             return existing, False
         conf = session.ready()
-        handle = tracking.start_run("notebook", experiment=experiment, run_name=run_name, notebook=notebook)
+        attach_to = os.environ.get(ATTACH_ENV)
+        if attach_to:
+            handle = tracking.attach_run(attach_to, "notebook")
+        else:
+            handle = tracking.start_run("notebook", experiment=experiment, run_name=run_name, notebook=notebook)
         run = NotebookRun(handle, capture_code)
         git = git_state(conf.project_root)
         if git is not None:

@@ -29,11 +29,12 @@ from .capture import format_param, is_metric_value
 from .errors import MlopsUsageError, StoreError
 from .results import RunCard
 
-__all__ = ["RunHandle", "active_run", "active_runs", "end_all_runs", "start_run", "track"]
+__all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs", "start_run", "track"]
 
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 
 _stack: list["RunHandle"] = []
+_unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
 _stack_lock = threading.RLock()
 _experiments: dict[tuple[str, str], str] = {}
 _heartbeat = None
@@ -43,8 +44,9 @@ class RunHandle:
     """One active run of ours: buffered logging, then :meth:`end`."""
 
     def __init__(self, run_id: str, experiment_id: str, name: str, kind: str, parent_id: str | None,
-                 fluent: bool) -> None:
+                 fluent: bool, owned: bool = True) -> None:
         self.run_id = run_id
+        self.owned = owned  # False when attached to a run another process started and will end
         self.experiment_id = experiment_id
         self.name = name
         self.kind = kind
@@ -173,7 +175,9 @@ class RunHandle:
             if status == "FINISHED":
                 status = "FAILED"
         try:
-            if self.fluent:
+            if not self.owned:
+                pass  # attached: the process that started the run ends it
+            elif self.fluent:
                 import mlflow
 
                 active = mlflow.active_run()
@@ -186,16 +190,15 @@ class RunHandle:
         finally:
             _pop(self)
         self.ended = RunCard.from_handle(self, status)
-        if flush_error is not None and status != "FAILED":
-            raise StoreError(f"run {self.run_id} ended but logging failed: {flush_error}")
         return self.ended
 
 
 def _pop(handle: RunHandle) -> None:
     with _stack_lock:
-        if handle in _stack:
-            _stack.remove(handle)
-        if not _stack and _heartbeat is not None:
+        for group in (_stack, _unstacked):
+            if handle in group:
+                group.remove(handle)
+        if not _stack and not _unstacked and _heartbeat is not None:
             _heartbeat.stop()
 
 
@@ -204,7 +207,7 @@ def _start_heartbeat() -> None:
     from .reaper import Heartbeat
 
     if _heartbeat is None:
-        _heartbeat = Heartbeat(session.client, lambda: [h.run_id for h in active_runs()])
+        _heartbeat = Heartbeat(session.client, lambda: [h.run_id for h in active_runs() + _unstacked])
     _heartbeat.start()
 
 
@@ -275,8 +278,11 @@ def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
 
 def start_run(kind: str, *, experiment: str | None = None, run_name: str | None = None,
               parent: RunHandle | None = None, extra_tags: dict[str, str] | None = None,
-              fluent: bool = False, notebook: str | None = None) -> RunHandle:
+              fluent: bool = False, notebook: str | None = None, stacked: bool = True) -> RunHandle:
     """Start a run of ours and push it on the active stack.
+
+    ``stacked=False`` starts a run that is kept alive (heartbeat) and ended at exit but never
+    becomes :func:`active_run` (a pipeline runner's step runs, which run side by side).
 
     The experiment is ``experiment`` (by name), else the parent's, else the project's configured
     one, else MLflow's current one. ``fluent`` runs are also MLflow's active run (so autolog and
@@ -302,8 +308,20 @@ def start_run(kind: str, *, experiment: str | None = None, run_name: str | None 
     handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind,
                        parent.run_id if parent else None, fluent)
     with _stack_lock:
-        _stack.append(handle)
+        (_stack if stacked else _unstacked).append(handle)
     _start_heartbeat()
+    return handle
+
+
+def attach_run(run_id: str, kind: str) -> RunHandle:
+    """A handle on a run another process started (a pipeline step's run): we log, it ends it."""
+    try:
+        info = session.client().get_run(run_id).info
+    except Exception:
+        raise StoreError(f"cannot attach to run {run_id}: it is not in {session.settings().tracking_uri}") from None
+    handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind, None, fluent=False, owned=False)
+    with _stack_lock:
+        _stack.append(handle)
     return handle
 
 
@@ -322,7 +340,9 @@ def active_run() -> RunHandle | None:
 def end_all_runs(status: str = "FINISHED") -> list[RunCard]:
     """End every active run of ours, innermost first (interpreter exit, unload, tests)."""
     cards = []
-    for handle in reversed(active_runs()):
+    with _stack_lock:
+        handles = list(_unstacked) + list(_stack)
+    for handle in reversed(handles):
         try:
             cards.append(handle.end(status))
         except Exception:  # noqa: BLE001 - at exit there is nobody to tell; keep ending the others

@@ -109,3 +109,19 @@ def test_status_reports_store_and_active_runs(store):
     text = repr(status)
     assert "active run" in text and nb.handle.run_id in text
     notebook_run.stop()
+
+
+def test_notebook_run_attaches_to_a_run_started_elsewhere(store, store_client, find_runs, monkeypatch):
+    from mlops_magics.core import tracking
+
+    owner = tracking.start_run("pipeline-step", run_name="step")
+    monkeypatch.setenv("MLOPS_ATTACH_RUN_ID", owner.run_id)
+    nb, started = notebook_run.start(run_name="ignored", capture_env=False)
+    assert started and nb.handle.run_id == owner.run_id
+    nb.handle.log_metric("inside", 1.0)
+    notebook_run.stop()
+    assert store_client.get_run(owner.run_id).info.status == "RUNNING"  # the owner ends it
+    owner.end("FINISHED")
+    (run,) = find_runs()
+    assert run.info.status == "FINISHED" and run.data.metrics["inside"] == 1.0
+    assert run.data.metrics["cells_executed"] == 0
