@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from typing import Iterator
 
 __all__ = ["sklearn_autolog"]
@@ -44,6 +45,10 @@ def sklearn_autolog(enabled: bool) -> Iterator[None]:
     else:
         _set_disabled(False)
     try:
-        yield
+        with warnings.catch_warnings():
+            # MLflow's post-training metrics call scikit-learn with a renamed argument; the
+            # warning is about MLflow's code, not the user's, so it is not shown in their cell.
+            warnings.filterwarnings("ignore", message=r".*`y_pred` was renamed to `y_proba`", category=FutureWarning)
+            yield
     finally:
         _set_disabled(True)

@@ -20,7 +20,15 @@ from .provenance import environment_text
 from .results import RunCard
 from .staleness import StaleRead
 
-__all__ = ["CellOptions", "CellOutcome", "run_tracked_cell"]
+__all__ = ["CellOptions", "CellOutcome", "producing_run", "run_tracked_cell"]
+
+# variable name -> id of the run of the last successful tracked cell that bound it at top level
+_producers: dict[str, str] = {}
+
+
+def producing_run(variable: str) -> str | None:
+    """The run whose tracked cell last bound ``variable`` (so ``register clf`` finds clf's run)."""
+    return _producers.get(variable)
 
 
 @dataclass
@@ -86,4 +94,7 @@ def run_tracked_cell(
             handle.log_text(tracking.format_traceback(error), "traceback.txt")
     finally:
         card = handle.end(tracking.status_for_exception(error))
+    if error is None:
+        for name in [*bindings.literals, *bindings.computed]:
+            _producers[name] = handle.run_id
     return CellOutcome(value=value, card=card, error=error, stale=list(stale or []))

@@ -12,10 +12,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .tracking import RunHandle
 
-__all__ = ["RunCard", "RunComparison", "RunTable", "StoreStatus"]
+__all__ = ["RunCard", "RunComparison", "RunTable", "StoreStatus", "duration_text"]
 
 
-def _duration_text(seconds: float | None) -> str:
+def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     if seconds < 1:
@@ -64,7 +64,7 @@ class RunCard:
 
     @property
     def duration_text(self) -> str:
-        return _duration_text(self.duration_s)
+        return duration_text(self.duration_s)
 
     def __repr__(self) -> str:
         lines = [f"run {self.name} ({self.run_id}) {self.status} in {self.duration_text}"]

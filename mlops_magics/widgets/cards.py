@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..core.results import duration_text
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.results import RunCard, RunComparison, RunTable, StoreStatus
 
@@ -100,8 +102,8 @@ def run_table_html(table: RunTable) -> str:
             [
                 f"<b>{escape(str(r.get('name', '')))}</b><br><code style='{_MUTED}'>{escape(r['run_id'][:12])}</code>",
                 _badge(str(r.get("status", ""))),
-                escape(str(r.get("start_time", ""))),
-                escape(_fmt(r.get("duration_s"))),
+                f'<span style="white-space:nowrap">{escape(str(r.get("start_time", "")))}</span>',
+                escape(duration_text(r.get("duration_s"))),
                 *(escape(_fmt(r.get(k))) for k in metric_keys + param_keys),
             ]
         )

@@ -125,3 +125,15 @@ def test_notebook_run_attaches_to_a_run_started_elsewhere(store, store_client, f
     (run,) = find_runs()
     assert run.info.status == "FINISHED" and run.data.metrics["inside"] == 1.0
     assert run.data.metrics["cells_executed"] == 0
+
+
+def test_producing_run_remembers_which_cell_run_bound_a_variable(store):
+    from mlops_magics.core.cell_run import producing_run
+
+    ns: dict = {}
+    code = "model = object()\nscore = 0.5 + 0.1\n"
+    outcome = run_tracked_cell(code, lambda: exec(code, ns), ns, CellOptions(run_name="fit"))
+    assert producing_run("model") == outcome.card.run_id == producing_run("score")
+    failing = "model = 1\nraise ValueError('x')\n"
+    run_tracked_cell(failing, lambda: exec(failing, ns), ns, CellOptions(run_name="broken"))
+    assert producing_run("model") == outcome.card.run_id
