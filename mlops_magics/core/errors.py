@@ -19,6 +19,10 @@ __all__ = [
 class MlopsError(Exception):
     """Base class of every error mlops_magics raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: our messages already say what to do.
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class MlopsUsageError(MlopsError):
     """The user asked for something malformed (bad argument, bad name, bad value)."""

@@ -25,6 +25,7 @@ _settings: Settings | None = None
 _warmup: Future | None = None
 _client: Any = None
 _reaped: list[str] = []
+_warnings: list[str] = []
 
 
 def settings() -> Settings:
@@ -36,6 +37,23 @@ def settings() -> Settings:
         return _settings
 
 
+def _check_server(uri: str) -> None:
+    """Fail fast, in one line, when a tracking server does not answer (MLflow would retry for minutes)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=5).close()
+    except urllib.error.HTTPError:
+        return  # it answered: a proxy or an auth layer in front of it, MLflow will say more
+    except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        raise StoreError(
+            f"cannot reach the tracking server at {uri} ({reason}); start it, or unset "
+            "MLFLOW_TRACKING_URI to use the embedded store"
+        ) from None
+
+
 def _warm(conf: Settings) -> None:
     import mlflow
 
@@ -43,9 +61,14 @@ def _warm(conf: Settings) -> None:
 
     if conf.embedded:
         store.prepare_embedded_store(conf)
+    elif conf.tracking_uri.startswith(("http://", "https://")):
+        _check_server(conf.tracking_uri)
     mlflow.set_tracking_uri(conf.tracking_uri)
     mlflow.set_registry_uri(conf.registry_uri)
-    _reaped.extend(reaper.reap_dead_runs(_new_client(conf), conf))
+    try:
+        _reaped.extend(reaper.reap_dead_runs(_new_client(conf), conf))
+    except Exception as exc:  # noqa: BLE001 - dead runs stay RUNNING; the store is still usable
+        _warnings.append(f"could not check for runs left by dead kernels: {_first_line(exc)}")
 
 
 def _new_client(conf: Settings) -> MlflowClient:
@@ -100,6 +123,11 @@ def client() -> MlflowClient:
         return _client
 
 
+def warnings() -> list[str]:
+    """Problems the warm-up met that did not stop the store from working."""
+    return list(_warnings)
+
+
 def reaped_runs() -> list[str]:
     """Ids of runs this session marked KILLED because their kernel had died."""
     return list(_reaped)
@@ -116,6 +144,7 @@ def reset() -> None:
         _warmup = None
         _client = None
         _reaped.clear()
+        _warnings.clear()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -141,3 +141,41 @@ def test_unload_finishes_notebook_run(ip, mlflow_client):
     (run,) = _runs(mlflow_client)
     assert run.info.status == "FINISHED"
     ip.run_line_magic("load_ext", "mlops_magics")  # the fixture unloads again at teardown
+
+
+def test_notebook_identity_and_git_state_are_captured(ip, mlflow_client, mlops_home):
+    import subprocess
+
+    project = mlops_home.parent
+    (project / "train.py").write_text("print('v1')\n")
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(git + ["init", "-q"], cwd=project, check=True)
+    subprocess.run(git + ["add", "train.py"], cwd=project, check=True)
+    subprocess.run(git + ["commit", "-qm", "first"], cwd=project, check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
+    (project / "train.py").write_text("print('v2')\n")
+    ip.user_ns["__session__"] = str(project / "analysis.ipynb")
+    ip.run_cell("%mlops track --run-name nb")
+    ip.run_cell("%mlops stop")
+    (run,) = _runs(mlflow_client)
+    assert run.data.tags["mlops.notebook"].endswith("analysis.ipynb")
+    assert run.data.tags["mlflow.source.type"] == "NOTEBOOK"
+    assert run.data.tags["mlflow.source.git.commit"] == commit
+    assert run.data.tags["mlops.git.dirty"] == "true"
+    diff = open(mlflow_client.download_artifacts(run.info.run_id, "code/git.diff")).read()
+    assert "+print('v2')" in diff
+
+
+def test_environment_values_are_never_recorded(ip, mlflow_client, monkeypatch):
+    monkeypatch.setenv("MY_SECRET_TOKEN", "hunter2-very-secret")
+    ip.run_cell("%mlops track --run-name nb")
+    ip.run_cell("%%mlops track --run-name c\nx = 1\n")
+    ip.run_cell("%mlops stop")
+    for run in _runs(mlflow_client):
+        assert "hunter2" not in repr(run.data.tags) + repr(run.data.params)
+        local = mlflow_client.download_artifacts(run.info.run_id, "")
+        import pathlib
+
+        for path in pathlib.Path(local).rglob("*"):
+            if path.is_file():
+                assert "hunter2" not in path.read_text(errors="ignore")

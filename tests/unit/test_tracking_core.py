@@ -137,3 +137,29 @@ def test_producing_run_remembers_which_cell_run_bound_a_variable(store):
     failing = "model = 1\nraise ValueError('x')\n"
     run_tracked_cell(failing, lambda: exec(failing, ns), ns, CellOptions(run_name="broken"))
     assert producing_run("model") == outcome.card.run_id
+
+
+def test_unreachable_server_is_one_clear_error(mlops_home, monkeypatch):
+    from conftest import free_port
+
+    from mlops_magics.core.errors import StoreError
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
+    session.reset()
+    with pytest.raises(StoreError, match="cannot reach the tracking server .* unset MLFLOW_TRACKING_URI"):
+        with track(run_name="never"):
+            pass
+    session.reset()
+
+
+def test_unwritable_home_is_one_clear_error(tmp_path, monkeypatch):
+    from mlops_magics.core.errors import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MLOPS_HOME", str(blocker / "store"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    session.reset()
+    with pytest.raises(StoreError, match="cannot create the store .* set MLOPS_HOME"):
+        session.ready()
+    session.reset()
