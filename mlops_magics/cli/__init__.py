@@ -20,6 +20,10 @@ __all__ = ["main"]
 CLI_COMMANDS: dict[str, str] = {
     "status": "status",
     "runs": "runs",
+    "models": "models",
+    "promote": "models",
+    "rollback": "models",
+    "history": "models",
 }
 
 

@@ -8,6 +8,7 @@ message and exits non-zero.
 from __future__ import annotations
 
 __all__ = [
+    "CheckFailed",
     "MlopsError",
     "MlopsUsageError",
     "NoActiveRun",
@@ -38,3 +39,11 @@ class NoActiveRun(MlopsUsageError):
 
 class StoreError(MlopsError):
     """The tracking store or object store could not be reached or written."""
+
+
+class CheckFailed(MlopsError):
+    """A check the user asked for did not pass (a quality gate, ``--if-better``, ``--fail`` on drift).
+
+    Not a usage error: in a notebook it is a real error output (name and message), so papermill
+    and the pipeline runner report it; the CLI exits 1.
+    """

@@ -64,10 +64,13 @@ def environment_text() -> str:
     """Python version, platform and the installed distributions (``name==version``), one a line."""
     from importlib.metadata import distributions
 
-    packages = sorted(
-        {f"{d.metadata['Name']}=={d.version}" for d in distributions() if d.metadata["Name"]},
-        key=str.lower,
-    )
+    packages = set()
+    for dist in distributions():
+        meta = dist.metadata  # parsed once: each access re-reads the METADATA file
+        name, version = meta["Name"], meta["Version"]
+        if name:
+            packages.add(f"{name}=={version}")
+    packages = sorted(packages, key=str.lower)
     head = [
         f"# python {sys.version.split()[0]} ({sys.implementation.name})",
         f"# platform {platform.platform()}",

@@ -65,6 +65,9 @@ def _warm(conf: Settings) -> None:
         _check_server(conf.tracking_uri)
     mlflow.set_tracking_uri(conf.tracking_uri)
     mlflow.set_registry_uri(conf.registry_uri)
+    from .provenance import environment_text
+
+    environment_text()  # cached: the first tracked cell does not pay for reading ~200 package files
     try:
         _reaped.extend(reaper.reap_dead_runs(_new_client(conf), conf))
     except Exception as exc:  # noqa: BLE001 - dead runs stay RUNNING; the store is still usable

@@ -30,5 +30,10 @@ COMMANDS: dict[str, Command] = {
         Command("runs", "runs", "table of recent runs (newest first); .to_pandas() gives a DataFrame"),
         Command("compare", "compare", "compare runs side by side, showing what differs"),
         Command("status", "status", "tracking URI, store location, experiment and active runs"),
+        Command("register", "register", "log a model variable and register a version, checked by --gate"),
+        Command("promote", "promote", "move an alias to a version (--if-better compares with the holder)"),
+        Command("models", "models", "registered models, or one model's versions and alias history"),
+        Command("load", "load", "load a registered version as its native object: m = %mlops load churn@champion"),
+        Command("rollback", "rollback", "point an alias back at the version that held it before"),
     ]
 }

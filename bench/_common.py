@@ -1,0 +1,114 @@
+"""Helpers shared by the benchmark scripts: isolated projects, fresh subprocesses, the result table.
+
+Every measurement runs in a temporary project (its own ``pyproject.toml``, ``MLOPS_HOME`` and
+IPython directory) so nothing is written into the checkout, the user's store or IPython history.
+The machine may be shared and noisy: we report medians of several repetitions and ratios computed
+in the same run, never single absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+
+# Environment variables that would point a run at someone else's store or experiment.
+_FOREIGN = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID",
+            "MLOPS_EXPERIMENT", "MLOPS_HOME", "MLOPS_CACHE_DIR")
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    return parser.parse_args()
+
+
+def make_project(root: Path, name: str) -> Path:
+    """An empty project folder (``pyproject.toml`` marks its root, so the store stays inside it)."""
+    project = root / name
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n")
+    return project
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The current environment without foreign store settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
+    env["PYTHONWARNINGS"] = "ignore"
+    env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    env.update(extra)
+    return env
+
+
+def run_python(code: str, cwd: Path, env: dict[str, str], timeout: float = 120) -> float:
+    """Run ``code`` in a fresh interpreter; it prints one float as its last stdout line."""
+    proc = subprocess.run([PYTHON, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark subprocess failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()]
+    try:
+        return float(lines[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"no timing printed:\nstdout={proc.stdout[-2000:]}\nstderr={proc.stderr[-2000:]}")
+
+
+def tmpdir(prefix: str) -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix=f"mlops-bench-{prefix}-")
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:8.1f} ms"
+    return f"{seconds:8.3f} s "
+
+
+@dataclass
+class Row:
+    name: str
+    ours: list[float]
+    theirs: list[float] | None
+    target: str
+    passed: bool | None  # None: informational row, no target
+    note: str = ""  # printed under the row (e.g. an overhead computed from both columns)
+    show_ratio: bool = True  # False when the target is not on the ratio (overhead rows)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.theirs:
+            return None
+        return median(self.ours) / median(self.theirs)
+
+
+def print_table(title: str, competitor: str, rows: list[Row]) -> None:
+    print()
+    print(title)
+    head = f"{'measure':<44} {'ours (median)':>14} {competitor + ' (median)':>22} {'ratio':>7}  {'target':<22} result"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        theirs = fmt_s(median(row.theirs)) if row.theirs else "-"
+        ratio = f"{row.ratio:6.3f}x" if row.ratio is not None and row.show_ratio else "-"
+        verdict = "-" if row.passed is None else ("PASS" if row.passed else "FAIL")
+        print(f"{row.name:<44} {fmt_s(median(row.ours)):>14} {theirs:>22} {ratio:>7}  {row.target:<22} {verdict}")
+        spread = f"   n={len(row.ours)}, ours min..max {fmt_s(min(row.ours)).strip()}..{fmt_s(max(row.ours)).strip()}"
+        if row.theirs:
+            spread += f"; theirs n={len(row.theirs)} {fmt_s(min(row.theirs)).strip()}..{fmt_s(max(row.theirs)).strip()}"
+        print(spread)
+        if row.show_ratio and row.theirs and len(row.theirs) == len(row.ours):
+            paired = median([o / t for o, t in zip(row.ours, row.theirs)])
+            print(f"   median of per-repetition ratios (ours_i / theirs_i, run back to back): {paired:.3f}x")
+        if row.note:
+            print(f"   {row.note}")
+    print()

@@ -1,0 +1,11 @@
+"""Model registry on MLflow's own registry: gates, aliases, champion/challenger, an audit trail.
+
+Pure Python (no IPython). The public functions are re-exported by :mod:`mlops_magics.registry`;
+MLflow is imported only when a function needs the store, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+from .errors import GateFailed, NotAModel, PromotionRefused
+
+__all__ = ["GateFailed", "NotAModel", "PromotionRefused"]
