@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -20,6 +21,7 @@ __all__ = ["main"]
 CLI_COMMANDS: dict[str, str] = {
     "status": "status",
     "runs": "runs",
+    "data": "data",
     "models": "models",
     "promote": "models",
     "rollback": "models",
@@ -27,19 +29,29 @@ CLI_COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``mlops`` parser; with ``command``, only that sub-command's module is imported (fast start)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(prog="mlops", description="MLOps from the notebook, on the command line.")
     parser.add_argument("--version", action="version", version=f"mlops_magics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in CLI_COMMANDS.values():
+    wanted = [CLI_COMMANDS[command]] if command in CLI_COMMANDS else list(CLI_COMMANDS.values())
+    for module_name in dict.fromkeys(wanted):
         importlib.import_module(f"{__package__}.{module_name}").add_parser(sub)
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -56,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"mlops {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mlops runs | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,7 @@ COMMANDS: dict[str, Command] = {
         Command("runs", "runs", "table of recent runs (newest first); .to_pandas() gives a DataFrame"),
         Command("compare", "compare", "compare runs side by side, showing what differs"),
         Command("status", "status", "tracking URI, store location, experiment and active runs"),
+        Command("data", "data", "version files, folders and DataFrames; list, log, checkout, load, diff, push, pull"),
         Command("register", "register", "log a model variable and register a version, checked by --gate"),
         Command("promote", "promote", "move an alias to a version (--if-better compares with the holder)"),
         Command("models", "models", "registered models, or one model's versions and alias history"),

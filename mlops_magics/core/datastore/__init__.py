@@ -1,0 +1,20 @@
+"""Data versioning: content-addressed objects, per-dataset manifests, lineage, remotes.
+
+Pure Python (no IPython). The public functions live in :mod:`.api` and are re-exported by
+:mod:`mlops_magics.data`. Layout under ``MLOPS_HOME/data``::
+
+    objects/ab/cdef...      one read-only file per distinct content (BLAKE3), folder trees included
+    manifests/NAME.json     every version of one dataset (human-readable)
+    locks/NAME.lock         per-dataset lock for concurrent writers
+    statcache.json          (size, mtime, ctime, inode) -> hash, so unchanged files are not re-read
+    tmp/                    files being written; renamed into objects/ only when complete
+    views/                  read-only copies returned by ``load`` for non-tabular data
+"""
+
+from __future__ import annotations
+
+from .api import (add, checkout, diff, lineage, list_datasets, load, log, pull, push, verify,
+                  version_lineage)
+
+__all__ = ["add", "checkout", "diff", "lineage", "list_datasets", "load", "log", "pull", "push", "verify",
+           "version_lineage"]

@@ -1,0 +1,112 @@
+"""One data store: paths, objects, stat cache and locked manifest edits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..config import Settings, load_settings
+from ..errors import NotFound
+from .hashing import TreeEntry, read_tree
+from .locking import file_lock
+from .manifest import Manifest, Version, load_manifest, save_manifest
+from .names import parse_spec, validate_name
+from .objects import ObjectStore
+from .paths import StorePaths
+from .statcache import StatCache
+
+__all__ = ["DataRepo", "current_settings", "open_repo"]
+
+
+class DataRepo:
+    """The data store under ``home``; paths are recorded relative to ``project_root`` when inside it."""
+
+    def __init__(self, home: Path, project_root: Path) -> None:
+        self.paths = StorePaths(home)
+        self.project_root = project_root
+        self.paths.ensure()
+        self.objects = ObjectStore(self.paths.objects, self.paths.tmp)
+        self.cache = StatCache(self.paths.statcache)
+
+    def manifest(self, name: str) -> Manifest:
+        return load_manifest(self.paths.manifest(validate_name(name)), name)
+
+    @contextmanager
+    def editing(self, name: str) -> Iterator[Manifest]:
+        """Read-modify-write one manifest under its lock; saved only if the block succeeds."""
+        validate_name(name)
+        with file_lock(self.paths.lock(name)):
+            manifest = load_manifest(self.paths.manifest(name), name)
+            before = manifest.to_json()
+            yield manifest
+            if manifest.to_json() != before:
+                save_manifest(self.paths.manifest(name), manifest)
+
+    def names(self) -> list[str]:
+        if not self.paths.manifests.is_dir():
+            return []
+        return sorted(p.stem for p in self.paths.manifests.glob("*.json") if not p.name.startswith("."))
+
+    def resolve(self, spec: str) -> tuple[str, Version]:
+        """``NAME[@REF]`` -> (name, version), with one-line errors for unknown names and refs."""
+        name, ref = parse_spec(spec)
+        manifest = self.manifest(name)
+        if not manifest.versions:
+            known = ", ".join(self.names()[:10]) or "none yet"
+            raise NotFound(f"no dataset named '{name}' (known: {known}); add it with 'data add'")
+        return name, manifest.resolve(ref)
+
+    def clean_temp(self) -> int:
+        """Remove temp files left by writers that died (their pid is in the name); returns how many."""
+        removed = 0
+        for path in self.paths.tmp.iterdir() if self.paths.tmp.is_dir() else []:
+            try:
+                pid = int(path.name.rsplit("-", 2)[-2])
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+                removed += 1
+            except (ValueError, IndexError, PermissionError, OSError):
+                continue
+        return removed
+
+    def tree(self, version: Version) -> list[TreeEntry]:
+        """The files of a folder version."""
+        return read_tree(self.objects.read_bytes(version.hash))
+
+    def object_hashes(self, version: Version) -> list[tuple[str, int]]:
+        """Every object a version needs: ``(hash, size)``, the tree object first for folders."""
+        if version.kind != "folder":
+            return [(version.hash, version.size)]
+        tree_size = self.objects.path(version.hash).stat().st_size if self.objects.has(version.hash) else 0
+        return [(version.hash, tree_size)] + [(h, s) for _, h, s in self.tree(version)]
+
+    def stored_path(self, path: Path) -> str:
+        """How a path is recorded: relative to the project root if inside it, else absolute."""
+        path = Path(os.path.abspath(path))
+        try:
+            return path.relative_to(self.project_root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def restore_path(self, stored: str) -> Path:
+        path = Path(stored)
+        return path if path.is_absolute() else self.project_root / path
+
+
+def current_settings() -> Settings:
+    """The notebook session's cached settings when a session exists, else freshly resolved ones."""
+    session = sys.modules.get("mlops_magics.core.session")
+    if session is not None:
+        return session.settings()
+    return load_settings()
+
+
+def open_repo(home: Path | None = None) -> DataRepo:
+    """The data store of the current project (``MLOPS_HOME``), or of an explicit home."""
+    conf = current_settings()
+    return DataRepo(Path(home) if home is not None else conf.home, conf.project_root)
