@@ -22,6 +22,7 @@ CLI_COMMANDS: dict[str, str] = {
     "status": "status",
     "runs": "runs",
     "data": "data",
+    "drift": "drift",
     "models": "models",
     "promote": "models",
     "rollback": "models",

@@ -24,8 +24,7 @@ _lock = threading.RLock()
 _settings: Settings | None = None
 _warmup: Future | None = None
 _client: Any = None
-_reaped: list[str] = []
-_warnings: list[str] = []
+_applied: Settings | None = None  # the settings whose URIs MLflow's fluent API was last pointed at
 
 
 def settings() -> Settings:
@@ -54,7 +53,7 @@ def _check_server(uri: str) -> None:
         ) from None
 
 
-def _warm(conf: Settings) -> None:
+def _warm(conf: Settings) -> tuple[list[str], list[str]]:
     import mlflow
 
     from . import reaper, store
@@ -63,15 +62,16 @@ def _warm(conf: Settings) -> None:
         store.prepare_embedded_store(conf)
     elif conf.tracking_uri.startswith(("http://", "https://")):
         _check_server(conf.tracking_uri)
-    mlflow.set_tracking_uri(conf.tracking_uri)
-    mlflow.set_registry_uri(conf.registry_uri)
     from .provenance import environment_text
 
     environment_text()  # cached: the first tracked cell does not pay for reading ~200 package files
+    reaped: list[str] = []
+    problems: list[str] = []
     try:
-        _reaped.extend(reaper.reap_dead_runs(_new_client(conf), conf))
+        reaped = reaper.reap_dead_runs(_new_client(conf), conf)
     except Exception as exc:  # noqa: BLE001 - dead runs stay RUNNING; the store is still usable
-        _warnings.append(f"could not check for runs left by dead kernels: {_first_line(exc)}")
+        problems.append(f"could not check for runs left by dead kernels: {_first_line(exc)}")
+    return reaped, problems
 
 
 def _new_client(conf: Settings) -> MlflowClient:
@@ -90,11 +90,11 @@ def start_warmup() -> Future:
 
             def work() -> None:
                 try:
-                    _warm(conf)
+                    outcome = _warm(conf)
                 except BaseException as exc:  # surfaced by ready(), never in the background
                     future.set_exception(exc)
                 else:
-                    future.set_result(None)
+                    future.set_result(outcome)
 
             threading.Thread(target=work, name="mlops-warmup", daemon=True).start()
             _warmup = future
@@ -113,7 +113,24 @@ def ready() -> Settings:
         raise StoreError(
             f"the tracking store at {conf.tracking_uri} is not usable: {_first_line(exc)}"
         ) from None
+    _apply_uris(conf)
     return conf
+
+
+def _apply_uris(conf: Settings) -> None:
+    """Point MLflow's fluent API (autolog, the user's own mlflow calls) at our store.
+
+    Done here, on the caller's thread, never by the warm-up thread: a warm-up of settings that
+    were since replaced must not redirect MLflow to the old store.
+    """
+    global _applied
+    if _applied is conf:
+        return
+    import mlflow
+
+    mlflow.set_tracking_uri(conf.tracking_uri)
+    mlflow.set_registry_uri(conf.registry_uri)
+    _applied = conf
 
 
 def client() -> MlflowClient:
@@ -126,19 +143,26 @@ def client() -> MlflowClient:
         return _client
 
 
+def _outcome() -> tuple[list[str], list[str]]:
+    future = _warmup
+    if future is None or not future.done() or future.exception() is not None:
+        return [], []
+    return future.result()
+
+
 def warnings() -> list[str]:
     """Problems the warm-up met that did not stop the store from working."""
-    return list(_warnings)
+    return list(_outcome()[1])
 
 
 def reaped_runs() -> list[str]:
     """Ids of runs this session marked KILLED because their kernel had died."""
-    return list(_reaped)
+    return list(_outcome()[0])
 
 
 def reset() -> None:
     """End every run this process has open and forget the settings (tests, project switches)."""
-    global _settings, _warmup, _client
+    global _settings, _warmup, _client, _applied
     from . import tracking
 
     tracking.end_all_runs(status="KILLED")
@@ -146,8 +170,7 @@ def reset() -> None:
         _settings = None
         _warmup = None
         _client = None
-        _reaped.clear()
-        _warnings.clear()
+        _applied = None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, Command] = {
         Command("compare", "compare", "compare runs side by side, showing what differs"),
         Command("status", "status", "tracking URI, store location, experiment and active runs"),
         Command("data", "data", "version files, folders and DataFrames; list, log, checkout, load, diff, push, pull"),
+        Command("drift", "drift", "data drift between a reference and a current frame"),
         Command("register", "register", "log a model variable and register a version, checked by --gate"),
         Command("promote", "promote", "move an alias to a version (--if-better compares with the holder)"),
         Command("models", "models", "registered models, or one model's versions and alias history"),
