@@ -27,6 +27,16 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The jupyter_server extension behind the JupyterLab panel (``mlops_magics.server``)."""
+    return [{"module": "mlops_magics.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """The prebuilt JupyterLab extension (``jupyter labextension develop`` uses this)."""
+    return [{"src": "labextension", "dest": "mlops-magics"}]
+
+
 def __getattr__(name: str) -> Any:
     # Lazy public API: `from mlops_magics import track` imports the tracking core on first use.
     if name in ("track", "active_run"):

@@ -77,7 +77,8 @@ def mlflow_client(mlops_home):
     from mlops_magics.core import session
 
     session.ready()  # create the store the way the code under test does (from the template)
-    return MlflowClient(tracking_uri=session.settings().tracking_uri)
+    conf = session.settings()
+    return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
 
 
 def free_port() -> int:
@@ -154,7 +155,8 @@ def store_client(store):
     from mlops_magics.core import session
 
     session.ready()
-    return MlflowClient(tracking_uri=session.settings().tracking_uri)
+    conf = session.settings()
+    return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ CLI_COMMANDS: dict[str, str] = {
     "promote": "models",
     "rollback": "models",
     "history": "models",
+    "run": "run",
 }
 
 

@@ -37,5 +37,6 @@ COMMANDS: dict[str, Command] = {
         Command("models", "models", "registered models, or one model's versions and alias history"),
         Command("load", "load", "load a registered version as its native object: m = %mlops load churn@champion"),
         Command("rollback", "rollback", "point an alias back at the version that held it before"),
+        Command("pipeline", "pipeline", "run, show or inspect a pipeline of parameterized notebooks"),
     ]
 }

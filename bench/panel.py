@@ -1,0 +1,201 @@
+"""The JupyterLab panel's Runs tab on a store with 10,000 runs (issue 7: opens in under 1 s).
+
+Fills an embedded store with 10,000 runs (one run made by MLflow's client with tags, params and
+metrics, then cloned row by row in SQLite in one transaction: seconds instead of minutes of
+``create_run``), starts a real ``jupyter server`` with our extension, and times:
+
+* ours: the first page of ``GET /mlops/api/runs`` (50 runs, newest first), plain and with the open
+  notebook's runs first, the second page, and the status bar's ``GET /mlops/api/active``;
+* the competitor: what a panel without server-side paging does, ``MlflowClient.search_runs`` for
+  every run of the store (the MLflow client on the same SQLite file, in this process);
+* with ``--browser``: the first render in Debian's chromium (``jupyter lab``, click the MLOps tab,
+  until the first run row is on screen), median of several.
+
+    python bench/panel.py [--quick] [--browser] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from _common import Row, make_project, print_table, tmpdir  # noqa: E402
+
+NOTEBOOK_SHARE = 20  # every 20th run belongs to the open notebook
+
+
+def fill_store(project: Path, n: int) -> tuple[float, str]:
+    """``n`` runs in ``project/.mlops``; returns (seconds, the notebook path tagged on some runs)."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param, RunTag
+
+    from mlops_magics.core import store, tags
+    from mlops_magics.core.config import load_settings
+
+    t0 = time.perf_counter()
+    settings = load_settings(project, environ={"MLOPS_HOME": str(project / ".mlops")})
+    store.prepare_embedded_store(settings)
+    client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.registry_uri)
+    notebook = str(project / "train.ipynb")
+    seed = client.create_run("0", run_name="seed", tags={tags.KIND: "cell", tags.CLIENT: tags.CLIENT_NAME})
+    now = int(time.time() * 1000)
+    client.log_batch(seed.info.run_id,
+                     metrics=[Metric(f"m{i}", 0.5, now, 0) for i in range(5)],
+                     params=[Param(f"p{i}", str(i)) for i in range(10)],
+                     tags=[RunTag("team", "bench")])
+    client.set_terminated(seed.info.run_id, "FINISHED")
+    db = sqlite3.connect(settings.db_path)
+    run_cols = [r[1] for r in db.execute("PRAGMA table_info(runs)")]
+    row = dict(zip(run_cols, db.execute("SELECT * FROM runs WHERE run_uuid = ?", (seed.info.run_id,)).fetchone()))
+    seed_tags = db.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (seed.info.run_id,)).fetchall()
+    seed_params = db.execute("SELECT key, value FROM params WHERE run_uuid = ?", (seed.info.run_id,)).fetchall()
+    seed_latest = db.execute("SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ?",
+                             (seed.info.run_id,)).fetchall()
+    runs, run_tags, params, latest, metrics = [], [], [], [], []
+    base = row["start_time"] - n * 1000
+    for i in range(n - 1):
+        rid = uuid.uuid4().hex
+        new = dict(row, run_uuid=rid, name=f"run-{i:05d}", start_time=base + i * 1000, end_time=base + i * 1000 + 500,
+                   artifact_uri=row["artifact_uri"].replace(seed.info.run_id, rid))
+        runs.append(tuple(new[c] for c in run_cols))
+        for key, value in seed_tags:
+            value = f"run-{i:05d}" if key == "mlflow.runName" else value
+            run_tags.append((key, value, rid))
+        if i % NOTEBOOK_SHARE == 0:
+            run_tags.append((tags.NOTEBOOK, notebook, rid))
+        params += [(k, v, rid) for k, v in seed_params]
+        for key, _value, ts, step, is_nan in seed_latest:
+            value = (i % 997) / 997
+            latest.append((key, value, ts, step, is_nan, rid))
+            metrics.append((key, value, ts, rid, step, is_nan))
+    with db:
+        db.executemany(f"INSERT INTO runs ({', '.join(run_cols)}) VALUES ({', '.join('?' * len(run_cols))})", runs)
+        db.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)", run_tags)
+        db.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)", params)
+        db.executemany("INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", latest)
+        db.executemany("INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
+                       metrics)
+    (count,) = db.execute("SELECT COUNT(*) FROM runs").fetchone()
+    db.close()
+    assert count == n, count
+    return time.perf_counter() - t0, notebook
+
+
+def timed_get(session, url: str, params: dict, reps: int) -> tuple[list[float], dict]:
+    times, body = [], {}
+    for _ in range(reps):
+        t = time.perf_counter()
+        r = session.get(url, params=params, timeout=60)
+        times.append(time.perf_counter() - t)
+        r.raise_for_status()
+        body = r.json()
+    return times, body
+
+
+def browser_first_render(project: Path, reps: int) -> list[float]:
+    """Median-able times from clicking the MLOps tab to the first run row on screen."""
+    import nbformat
+    from jupyter_proc import TOKEN, start_jupyter, stop_jupyter
+    from playwright.sync_api import sync_playwright
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, project / "train.ipynb")
+    labconfig = project.parent / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    proc, url, _ = start_jupyter("lab", project, project / ".mlops", [
+        "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={project.parent / 'ws'}"])
+    times: list[float] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1400, "height": 860})
+            page.goto(f"{url}/lab/tree/train.ipynb?token={TOKEN}&reset")
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.context.isReady", timeout=90_000)
+            for _ in range(reps + 1):  # the first one warms the page up and is not counted
+                page.evaluate("window.jupyterapp.shell.activateById('filebrowser')")
+                page.evaluate("document.querySelector('#mlops-panel .mlops-body').replaceChildren()")
+                t = time.perf_counter()
+                page.click(".jp-SideBar [data-id='mlops-panel']")
+                page.wait_for_selector("#mlops-panel .mlops-run", timeout=30_000)
+                times.append(time.perf_counter() - t)
+            rows = page.locator("#mlops-panel .mlops-run").count()
+            assert rows >= 50, rows
+            browser.close()
+    finally:
+        stop_jupyter(proc)
+    return times[1:]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--browser", action="store_true", help="also time the first render in chromium")
+    parser.add_argument("--runs", type=int, default=10_000)
+    args = parser.parse_args()
+    reps = 3 if args.quick else 10
+
+    import requests
+    from jupyter_proc import TOKEN, start_jupyter, stop_jupyter
+    from mlflow import MlflowClient
+
+    with tmpdir("panel") as tmp:
+        project = make_project(Path(tmp), "project")
+        os.environ["MLOPS_CACHE_DIR"] = str(Path(tmp) / "cache")
+        fill_s, notebook = fill_store(project, args.runs)
+        print(f"store: {args.runs:,} runs created in {fill_s:.1f} s")
+        proc, url, _ = start_jupyter("server", project, project / ".mlops")
+        try:
+            s = requests.Session()
+            s.headers["Authorization"] = f"token {TOKEN}"
+            api = f"{url}/mlops/api"
+            timed_get(s, f"{api}/runs", {"max_results": 50}, 2)  # warm the server's client up
+            first, body = timed_get(s, f"{api}/runs", {"max_results": 50}, reps)
+            assert len(body["runs"]) == 50 and body["next_page_token"]
+            nb_first, nb_body = timed_get(s, f"{api}/runs", {"max_results": 50, "notebook": "train.ipynb"}, reps)
+            assert sum(r["in_notebook"] for r in nb_body["runs"]) == 50
+            second, _ = timed_get(s, f"{api}/runs", {"max_results": 50, "page_token": body["next_page_token"]}, reps)
+            active, _ = timed_get(s, f"{api}/active", {"notebook": "train.ipynb"}, reps)
+            client = MlflowClient(tracking_uri=f"sqlite:///{project / '.mlops' / 'mlflow.db'}")
+            everything = []
+            for _ in range(max(2, reps // 3)):
+                t = time.perf_counter()
+                got = client.search_runs(["0"], max_results=50000)
+                everything.append(time.perf_counter() - t)
+            assert len(got) == args.runs
+        finally:
+            stop_jupyter(proc)
+        rows = [
+            Row("GET runs, first page (50 of 10k)", first, everything, "< 1 s", statistics.median(first) < 1.0),
+            Row("GET runs?notebook=, notebook's runs first", nb_first, None, "< 1 s",
+                statistics.median(nb_first) < 1.0),
+            Row("GET runs, second page", second, None, "< 1 s", statistics.median(second) < 1.0),
+            Row("GET active (status bar poll)", active, None, "-", None),
+        ]
+        if args.browser:
+            render = browser_first_render(project, 3 if args.quick else 7)
+            rows.append(Row("browser: click MLOps tab -> first row shown", render, None, "< 1 s",
+                            statistics.median(render) < 1.0))
+        print_table(f"Runs tab on a store with {args.runs:,} runs", "search_runs(all)", rows)
+        return 0 if all(r.passed is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+/**
+ * Data and formatting logic of the panel: plain TypeScript, no DOM and no JupyterLab imports, so
+ * it is unit-tested with vitest in node.
+ */
+
+export interface IRunSummary {
+  run_id: string;
+  name: string;
+  status: string;
+  experiment_id: string;
+  experiment: string | null;
+  start_time: number | null;
+  end_time: number | null;
+  kind: string | null;
+  parent_id: string | null;
+  notebook: string | null;
+  in_notebook: boolean;
+  metrics: Record<string, number>;
+  ui_url: string | null;
+}
+
+export interface IRunPage {
+  runs: IRunSummary[];
+  next_page_token: string | null;
+  server_time: number;
+  store: string;
+  store_exists: boolean;
+  ui_url: string | null;
+}
+
+export interface IArtifact {
+  path: string;
+  is_dir: boolean;
+  size: number | null;
+  error?: string;
+}
+
+export interface IRunDetail extends IRunSummary {
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  artifact_uri: string;
+  artifacts: IArtifact[];
+  children: IRunSummary[];
+  server_time: number;
+}
+
+export interface IActiveRun extends IRunSummary {
+  notebook_run: IRunSummary | null;
+  server_time: number;
+}
+
+export interface IModelVersion {
+  version: string;
+  run_id: string | null;
+  status: string;
+  source: string;
+  created: number | null;
+  aliases: string[];
+  tags: Record<string, string>;
+}
+
+export interface IRegisteredModel {
+  name: string;
+  description: string;
+  aliases: Record<string, string>;
+  tags: Record<string, string>;
+  last_updated: number | null;
+  versions: IModelVersion[];
+}
+
+export interface IDataVersion {
+  version: number;
+  hash: string;
+  kind: string;
+  size: number;
+  created: string;
+  message: string;
+  path: string | null;
+  rows: number | null;
+  columns: number | null;
+  files: number | null;
+  format: string | null;
+  produced_by: string | null;
+  used_by: string[];
+}
+
+export interface IDataset {
+  name: string;
+  count: number;
+  latest: IDataVersion;
+  versions: IDataVersion[];
+}
+
+export interface IPipelineStep {
+  name: string;
+  run_id: string;
+  status: string;
+  state: string;
+  start_time: number | null;
+  end_time: number | null;
+  reason: string | null;
+  error: string | null;
+  notebook: string | null;
+}
+
+export interface IPipelineRun extends IRunSummary {
+  pipeline: string;
+  file: string | null;
+  steps: IPipelineStep[];
+}
+
+export interface INotebookParameter {
+  name: string;
+  value: string;
+  type: string;
+}
+
+export interface IJob {
+  id: string;
+  notebook: string;
+  parameters: Record<string, string>;
+  state: 'running' | 'succeeded' | 'failed';
+  started: number;
+  finished: number | null;
+  result: {
+    ok?: boolean;
+    engine?: string;
+    state?: string;
+    error?: string | null;
+    executed?: string | null;
+    run_id?: string | null;
+    pipeline_run_id?: string | null;
+  } | null;
+}
+
+/** A duration in milliseconds as people read it: "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !isFinite(ms) || ms < 0) {
+    return '-';
+  }
+  if (ms < 1000) {
+    return `${Math.round(ms)} ms`;
+  }
+  const s = ms / 1000;
+  if (s < 60) {
+    return `${s.toFixed(1)} s`;
+  }
+  const total = Math.floor(s);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  if (h > 0) {
+    return `${h} h ${String(m).padStart(2, '0')} min`;
+  }
+  return `${m} min ${String(sec).padStart(2, '0')} s`;
+}
+
+/** A running clock, "0:07", "12:34", "1:02:03". */
+export function formatClock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return (h > 0 ? `${h}:` : '') + `${mm}:${String(s).padStart(2, '0')}`;
+}
+
+/**
+ * Elapsed time of a run at client time `now`, corrected for the clock skew between the server
+ * (`serverTime`, sent with the data) and the client (`fetchedAt`, when the data arrived).
+ */
+export function elapsedMs(
+  startTime: number | null,
+  endTime: number | null,
+  serverTime: number,
+  fetchedAt: number,
+  now: number
+): number | null {
+  if (startTime === null) {
+    return null;
+  }
+  if (endTime !== null) {
+    return endTime - startTime;
+  }
+  const serverNow = serverTime + (now - fetchedAt);
+  return Math.max(0, serverNow - startTime);
+}
+
+/** "just now", "5 min ago", "3 h ago", or the date for older. */
+export function relativeTime(ms: number | null, now: number): string {
+  if (ms === null) {
+    return '';
+  }
+  const diff = (now - ms) / 1000;
+  if (diff < 45) {
+    return 'just now';
+  }
+  if (diff < 3600) {
+    return `${Math.round(diff / 60)} min ago`;
+  }
+  if (diff < 86400) {
+    return `${Math.round(diff / 3600)} h ago`;
+  }
+  const d = new Date(ms);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A metric value compactly: 4 significant digits, integers as they are. */
+export function formatMetric(value: number): string {
+  if (!isFinite(value)) {
+    return String(value);
+  }
+  if (Number.isInteger(value) && Math.abs(value) < 1e9) {
+    return String(value);
+  }
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) {
+    return value.toExponential(3);
+  }
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Human file size. */
+export function formatBytes(size: number | null | undefined): string {
+  if (size === null || size === undefined) {
+    return '';
+  }
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = size;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** CSS modifier for a run or step status. */
+export function statusClass(status: string): string {
+  const s = status.toLowerCase();
+  if (s === 'running' || s === 'scheduled' || s === 'pending') {
+    return 'mlops-status-running';
+  }
+  if (s === 'finished' || s === 'succeeded' || s === 'cached' || s === 'ready') {
+    return 'mlops-status-ok';
+  }
+  if (s === 'failed') {
+    return 'mlops-status-failed';
+  }
+  return 'mlops-status-other';
+}
+
+/** Only plain http(s) links are ever put in an href (never `javascript:` or data). */
+export function safeHttpUrl(url: string | null | undefined): string | null {
+  if (!url) {
+    return null;
+  }
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The MLflow UI page of a run, when a tracking server URL is known. */
+export function mlflowRunUrl(base: string | null, experimentId: string, runId: string): string | null {
+  const safe = safeHttpUrl(base);
+  if (!safe) {
+    return null;
+  }
+  return `${safe.replace(/\/+$/, '')}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A query string from the defined, non-empty values. */
+export function buildQuery(params: Record<string, string | number | boolean | null | undefined>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') {
+      continue;
+    }
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Cell tags with `tag` added or removed; `undefined` when no tag is left. */
+export function toggleTag(tags: readonly string[] | undefined | null, tag: string): string[] | undefined {
+  const current = Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [];
+  const next = current.includes(tag) ? current.filter(t => t !== tag) : [...current, tag];
+  return next.length ? next : undefined;
+}
+
+/** The values the user changed in the dialog (text, exactly as typed). */
+export function changedParameters(
+  original: readonly INotebookParameter[],
+  edited: Record<string, string>
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of original) {
+    const value = edited[p.name];
+    if (value !== undefined && value.trim() !== p.value.trim()) {
+      out[p.name] = value;
+    }
+  }
+  return out;
+}
+
+export interface IRunSection {
+  title: string;
+  runs: IRunSummary[];
+}
+
+/**
+ * The Runs tab's list: pages appended as the user asks for more, each run once, the open
+ * notebook's runs first (the server sends them first and flags them `in_notebook`).
+ */
+export class RunList {
+  private _runs: IRunSummary[] = [];
+  private _ids = new Set<string>();
+  private _next: string | null = null;
+  private _serverTime = 0;
+  private _fetchedAt = 0;
+  storeExists = true;
+  store = '';
+  uiUrl: string | null = null;
+  notebook: string | null = null;
+
+  get runs(): readonly IRunSummary[] {
+    return this._runs;
+  }
+
+  get nextPageToken(): string | null {
+    return this._next;
+  }
+
+  get hasMore(): boolean {
+    return this._next !== null;
+  }
+
+  get serverTime(): number {
+    return this._serverTime;
+  }
+
+  get fetchedAt(): number {
+    return this._fetchedAt;
+  }
+
+  get isEmpty(): boolean {
+    return this._runs.length === 0;
+  }
+
+  /** Whether any listed run is still running (the panel then refreshes itself). */
+  get anyRunning(): boolean {
+    return this._runs.some(r => r.status === 'RUNNING');
+  }
+
+  reset(page: IRunPage, notebook: string | null, fetchedAt: number): void {
+    this._runs = [];
+    this._ids.clear();
+    this.notebook = notebook;
+    this.append(page, fetchedAt);
+  }
+
+  append(page: IRunPage, fetchedAt: number): void {
+    for (const run of page.runs) {
+      if (!this._ids.has(run.run_id)) {
+        this._ids.add(run.run_id);
+        this._runs.push(run);
+      }
+    }
+    this._next = page.next_page_token;
+    this._serverTime = page.server_time;
+    this._fetchedAt = fetchedAt;
+    this.storeExists = page.store_exists;
+    this.store = page.store;
+    this.uiUrl = page.ui_url;
+  }
+
+  sections(): IRunSection[] {
+    const mine = this._runs.filter(r => r.in_notebook);
+    const others = this._runs.filter(r => !r.in_notebook);
+    const out: IRunSection[] = [];
+    if (this.notebook) {
+      out.push({ title: `This notebook (${basename(this.notebook)})`, runs: mine });
+      if (others.length || this.hasMore) {
+        out.push({ title: 'Other runs', runs: others });
+      }
+    } else {
+      out.push({ title: 'All runs', runs: others });
+    }
+    return out;
+  }
+}
+
+export function basename(path: string): string {
+  const parts = path.split('/');
+  return parts[parts.length - 1] || path;
+}
+
+/** The first `n` metrics of a run as "name=value" texts. */
+export function metricSnippets(metrics: Record<string, number>, n = 2): string[] {
+  return Object.entries(metrics)
+    .slice(0, n)
+    .map(([k, v]) => `${k}=${formatMetric(v)}`);
+}

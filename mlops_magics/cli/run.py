@@ -1,0 +1,81 @@
+"""``mlops run PIPELINE.yaml``: run a pipeline of parameterized notebooks.
+
+Progress goes to stderr, one line per event with the step's name in front (readable when steps run
+in parallel); the summary goes to stdout. Exit 0 only if every step succeeded or was cached, 1 if
+one failed or was skipped, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..core.pipeline.options import add_run_arguments, parse_params
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run a pipeline of parameterized notebooks (cached, parallel, tracked)",
+                            description="Run the steps of PIPELINE.yaml with papermill, each in a fresh kernel, "
+                                        "skipping steps whose code, parameters and inputs are unchanged.")
+    add_run_arguments(parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no per-cell progress lines")
+    parser.set_defaults(handler=run)
+
+
+class _Printer:
+    """One line per event on stderr; the step name first so parallel steps stay readable."""
+
+    def __init__(self, cells: bool) -> None:
+        self.cells = cells
+        self.began = time.monotonic()
+        self.width = 8
+
+    def __call__(self, event, result) -> None:  # noqa: ANN001 - PipelineEvent, PipelineResult
+        if event.kind == "planned":
+            self.width = max([len(n) for n in result.steps] + [4])
+            return
+        if event.kind == "done" or (event.kind == "cell" and not self.cells):
+            return
+        step = result.steps.get(event.step)
+        text = self._text(event, step)
+        if text:
+            stamp = f"[{time.monotonic() - self.began:6.1f}s]"
+            print(f"{stamp} {event.step:<{self.width}}  {text}", file=sys.stderr, flush=True)
+
+    @staticmethod
+    def _text(event, step) -> str:  # noqa: ANN001
+        if event.kind == "started":
+            return f"started ({event.message})"
+        if event.kind == "cell":
+            return f"cell {event.cell}/{event.cells}" + (f" (attempt {event.attempt})" if event.attempt > 1 else "")
+        if event.kind == "retry":
+            return f"attempt {event.attempt} failed: {event.message}; retrying"
+        if event.kind == "kernel-retry":
+            return f"kernel start failed ({event.message}); retrying"
+        if event.kind == "finished" and step is not None:
+            if event.state == "succeeded":
+                return f"succeeded in {step.elapsed_s or 0:.1f} s"
+            if event.state == "failed":
+                where = f"\n{'':>9} notebook: {step.executed}" if step.executed else ""
+                return f"FAILED: {step.error}{where}"
+            return f"{event.state} ({step.reason})" if step.reason else event.state
+        return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.pipeline.results import PipelineCancelled
+    from ..core.pipeline.runner import run as run_pipeline
+
+    printer = _Printer(cells=not args.quiet)
+    try:
+        result = run_pipeline(args.pipeline, params=parse_params(args.param), only=args.only, force=args.force,
+                              jobs=args.jobs, executor=args.executor, dry_run=args.dry_run, progress=printer)
+    except PipelineCancelled as cancelled:
+        print(repr(cancelled.result))
+        print("mlops run: interrupted; no kernel left running", file=sys.stderr)
+        return 130
+    print(repr(result))
+    return 0 if result.ok or result.dry_run else 1
