@@ -1,5 +1,5 @@
 """``%mlops register MODEL_VARIABLE --name NAME [--gate EXPR]... [--alias A] [--input-example VAR] [--run RUN_ID]
-[--description TEXT]``: log a model variable in its training run and register a new version."""
+[--description TEXT] [--reference DATA]``: log a model variable in its training run and register a new version."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def build_parser() -> MagicArgumentParser:
     p.add_argument("--input-example", metavar="VARIABLE", help="rows of input (DataFrame/array): example + signature")
     p.add_argument("--run", metavar="RUN_ID", help="log into this run (id, id prefix or run name)")
     p.add_argument("--description", metavar="TEXT", help="description of the version")
+    p.add_argument("--reference", metavar="DATA",
+                   help="training data (a DataFrame variable, table path or data version) summarised and stored "
+                        "with the version, so '%%mlops drift NAME@ALIAS CUR' scores batches against it")
     return p
 
 
@@ -35,5 +38,8 @@ def run(ctx: MagicContext) -> Any:
     args = build_parser().parse(ctx.argv)
     model = ctx.variable(args.model)
     example = ctx.variable(args.input_example) if args.input_example else None
+    reference = None
+    if args.reference:
+        reference = ctx.user_ns[args.reference] if args.reference in ctx.user_ns else args.reference
     return register(model, args.name, gates=args.gate, alias=args.alias, input_example=example, run=args.run,
-                    description=args.description, variable=args.model)
+                    description=args.description, variable=args.model, reference=reference)

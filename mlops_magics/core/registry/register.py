@@ -101,8 +101,11 @@ def _undo(client: Any, name: str, version: str | None, created_model: bool, mode
 
 def register(model: Any, name: str, *, gates: Iterable[str | Gate] | str | None = None, alias: str | None = None,
              input_example: Any = None, run: str | None = None, description: str | None = None,
-             variable: str | None = None) -> Registration:
+             variable: str | None = None, reference: Any = None) -> Registration:
     """Log ``model`` in its training run and register it as a new version of ``name``.
+
+    ``reference`` (a DataFrame, table path or data version of the training data) is summarised and
+    stored with the version, so ``%mlops drift NAME@alias CUR`` can score batches against it.
 
     >>> register(clf, "churn", gates=["accuracy >= 0.85"], alias="challenger", input_example=X_test)
     """
@@ -111,6 +114,11 @@ def register(model: Any, name: str, *, gates: Iterable[str | Gate] | str | None 
     parsed = parse_gates(gates)
     flavors.flavor_of(model, f"'{variable}'" if variable else "the model")
     example = flavors.example_of(input_example)
+    summary = None
+    if reference is not None:
+        from .reference import summarize_reference
+
+        summary = summarize_reference(reference, f"training data of {name}")
     session.ready()
     client = session.client()
 
@@ -124,7 +132,7 @@ def register(model: Any, name: str, *, gates: Iterable[str | Gate] | str | None 
         run_id = new_handle.run_id
     status = "FAILED"
     try:
-        result = _register_in_run(client, model, name, run_id, how, parsed, alias, example, description)
+        result = _register_in_run(client, model, name, run_id, how, parsed, alias, example, description, summary)
         result.new_run = new_handle is not None
         status = "FINISHED"
         return result
@@ -134,7 +142,8 @@ def register(model: Any, name: str, *, gates: Iterable[str | Gate] | str | None 
 
 
 def _register_in_run(client: Any, model: Any, name: str, run_id: str, how: str, gates: list[Gate],
-                     alias: str | None, example: Any, description: str | None) -> Registration:
+                     alias: str | None, example: Any, description: str | None,
+                     summary: Any = None) -> Registration:
     run_obj = client.get_run(run_id)
     label = f"run '{run_obj.info.run_name}' ({run_id[:8]}, {how})"
     try:
@@ -155,6 +164,10 @@ def _register_in_run(client: Any, model: Any, name: str, run_id: str, how: str, 
                         TAG_FLAVOR: logged.flavor, TAG_USER: os_user()}
         if commit:
             version_tags[TAG_GIT] = commit
+        if summary is not None:
+            from .reference import TAG_REFERENCE, store_reference
+
+            version_tags[TAG_REFERENCE] = store_reference(client, run_id, summary)
         mv = client.create_model_version(name, source=logged.model_uri, run_id=run_id, tags=version_tags,
                                          description=description, model_id=logged.model_id)
         version = str(mv.version)
