@@ -186,3 +186,67 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     assert injected and "alpha = 0.25" in "".join(injected[0]["source"])
     assert alerts == []
     page.close()
+
+
+def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
+    """The interactive drift report (anywidget, offline) and the run card, in a real JupyterLab."""
+    import nbformat
+
+    shots = screenshot_dir(tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "%load_ext mlops_magics\n"
+            "import numpy as np, pandas as pd\n"
+            "from sklearn.linear_model import LogisticRegression\n"
+            "rng = np.random.default_rng(1)\n"
+            "def batch(n, shift=0.0):\n"
+            "    return pd.DataFrame({'tenure': rng.gamma(2, 12 + 8 * shift, n), 'monthly_charges': rng.normal(65 + 15 * shift, 20, n),\n"
+            "                         'contract': rng.choice(['monthly', 'yearly', 'two-year'], n, p=[0.5 + 0.3 * shift, 0.3, 0.2 - 0.3 * shift]),\n"
+            f"                         {HOSTILE!r}: rng.normal(0, 1, n)}})\n"
+            "train, production = batch(5000), batch(5000, shift=0.5)"),
+        nbformat.v4.new_code_cell(
+            "%%mlops track --run-name churn-logreg\n"
+            "C = 0.5\n"
+            "y = (train['tenure'] < 20).astype(int)\n"
+            "clf = LogisticRegression(C=C, max_iter=500).fit(train[['tenure', 'monthly_charges']], y)\n"
+            "accuracy = clf.score(train[['tenure', 'monthly_charges']], y)"),
+        nbformat.v4.new_code_cell("%mlops drift train production"),
+    ]
+    nbformat.write(nb, lab["root"] / "drift.ipynb")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    alerts: list[str] = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.goto(f"{lab['url']}/lab/tree/drift.ipynb?token={TOKEN}&reset")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
+                           timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
+        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
+        timeout=120_000)
+    errors = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
+                           ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
+                           ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
+    assert errors == []
+
+    card = page.locator(".mlops-run-card").first
+    card.wait_for(timeout=30_000)
+    assert "churn-logreg" in card.inner_text() and "FINISHED" in card.inner_text()
+    card.screenshot(path=str(shots / "run-card.png"))
+
+    widget = page.locator(".mmw").first  # the live anywidget view, not the static fallback
+    widget.wait_for(timeout=60_000)
+    rows = widget.locator("tbody tr")
+    assert rows.count() == 4
+    text = widget.inner_text()
+    assert "tenure" in text and "contract" in text and HOSTILE in text  # the hostile column name as text
+    assert page.locator(".mmw img").count() == 0 and alerts == []
+    rows.filter(has_text="tenure").first.click()
+    assert "sel" in (rows.filter(has_text="tenure").first.get_attribute("class") or "")
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(shots / "drift-widget.png"))
+    page.close()
