@@ -8,7 +8,7 @@ import os
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..core.pipeline.results import duration_text
+from ..core.results import duration_text
 from ..core.pipeline.svg import STATE_COLOURS, dag_svg
 
 if TYPE_CHECKING:  # pragma: no cover

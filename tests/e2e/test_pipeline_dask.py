@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import textwrap
 
-import nbformat
 import pytest
 
 from mlops_magics import pipeline
+from notebook_factory import write_nb
 
 pytestmark = pytest.mark.kernel
 
 
-def write_nb(path, params: str | None, *code: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if params is not None:
-        cell = nbformat.v4.new_code_cell(params)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in code]
-    nbformat.write(nb, path)
-
-
 @pytest.fixture
-def cluster():
+def cluster(monkeypatch):
     distributed = pytest.importorskip("distributed")
+    import sys
+    import types
+
+    if not hasattr(sys.modules["__main__"], "__spec__"):
+        # an InteractiveShell test earlier in this process installed its user module as __main__;
+        # multiprocessing's spawn (the worker processes) needs a real module there
+        monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1",
                                   dashboard_address=None, silence_logs=40) as local:
         with distributed.Client(local.scheduler_address) as client:

@@ -16,19 +16,9 @@ import psutil
 import pytest
 
 from mlops_magics.cli import main
+from notebook_factory import write_nb
 
 pytestmark = pytest.mark.kernel
-
-
-def write_nb(path, params: str | None, *code: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if params is not None:
-        cell = nbformat.v4.new_code_cell(params)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in code]
-    nbformat.write(nb, path)
 
 
 def step_kernels(home: Path) -> list[psutil.Process]:

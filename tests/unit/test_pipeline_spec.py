@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-import nbformat
 import pytest
 
 from mlops_magics.core.errors import MlopsUsageError
 from mlops_magics.core.pipeline import dag
 from mlops_magics.core.pipeline.spec import load
-
-
-def write_nb(path, params: str | None = "x = 1", *code: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if params is not None:
-        cell = nbformat.v4.new_code_cell(params)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in code]
-    nbformat.write(nb, path)
+from notebook_factory import write_nb
 
 
 def write_yaml(path, text: str):

@@ -10,20 +10,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import duration_text
+
 __all__ = ["DONE_STATES", "OK_STATES", "PipelineCancelled", "PipelineGraph", "PipelineResult", "StepResult"]
 
 OK_STATES = ("succeeded", "cached")
 DONE_STATES = ("succeeded", "cached", "failed", "skipped", "cancelled", "not selected")
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    return f"{seconds / 60:.1f} min"
 
 
 @dataclass
