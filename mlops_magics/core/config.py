@@ -125,10 +125,12 @@ def load_settings(cwd: Path | None = None, environ: dict[str, str] | None = None
         home = (root / home) if not env.get(ENV_HOME) else (Path.cwd() / home)
     home = home.resolve()
 
+    own_store = sqlite_uri(home / "mlflow.db")
     tracking_uri = env.get(ENV_TRACKING_URI) or table.get("tracking_uri")
-    embedded = not tracking_uri
+    # a URI that names our own SQLite file (inherited from a parent process) is still the embedded store
+    embedded = not tracking_uri or tracking_uri == own_store
     if embedded:
-        tracking_uri = sqlite_uri(home / "mlflow.db")
+        tracking_uri = own_store
 
     known = {"home", "tracking_uri", "experiment", "data_remote"}
     return Settings(

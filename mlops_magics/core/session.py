@@ -126,10 +126,23 @@ def _apply_uris(conf: Settings) -> None:
     global _applied
     if _applied is conf:
         return
+    import os
+
     import mlflow
 
-    mlflow.set_tracking_uri(conf.tracking_uri)
-    mlflow.set_registry_uri(conf.registry_uri)
+    # MLflow also exports the URIs as environment variables; keep the environment as the user set
+    # it, or every later settings resolution (and every kernel we start) would take our embedded
+    # store for a server the user configured.
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    try:
+        mlflow.set_tracking_uri(conf.tracking_uri)
+        mlflow.set_registry_uri(conf.registry_uri)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     _applied = conf
 
 

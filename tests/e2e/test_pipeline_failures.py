@@ -109,7 +109,12 @@ def test_ctrl_c_cancels_cleanly(mlops_home, mlflow_client):
             seen.add(line.split("]", 1)[1].split()[0])
     assert len(step_kernels(mlops_home)) == 2
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # say where it hung, then clean up
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"mlops run did not exit after Ctrl-C; its last output:\n{err[-3000:]}") from None
     assert proc.returncode == 130, err
     assert "no kernel left running" in err and "cancelled" in out
     assert step_kernels(mlops_home) == []

@@ -144,3 +144,21 @@ def test_lock_file_round_trip(tmp_path):
     assert list(again.doc["steps"]) == ["a", "b"] and again.entry("a") == {"key": "1"}
     assert again.last_run == {"run_id": "r"}
     assert (tmp_path / "x.lock").read_text().startswith("# written by mlops run")
+
+
+def test_a_different_or_deleted_store_is_a_miss(pipeline, mlops_home):
+    from mlops_magics.core import session
+    from mlops_magics.core.pipeline.cache import current_store
+
+    session.ready()  # the embedded store exists
+    store = current_store()
+    _pretend_ran(pipeline)
+    spec = load(pipeline)
+    lock = LockFile(spec.lock_path, spec.name)
+    for name in spec.order:
+        lock.set_step(name, {**lock.entry(name), "store": store}, list(spec.order))
+    assert {n: s for n, (s, _) in _plan(pipeline).items()} == {"prepare": "cached", "train": "cached", "side": "cached"}
+    session.reset()
+    (mlops_home / "mlflow.db").unlink()  # the store the steps ran against is gone
+    plan = _plan(pipeline)
+    assert plan["side"] == ("would run", "its runs are in another tracking store (or the store was deleted)")

@@ -88,15 +88,31 @@ def _why_changed(parts: KeyParts, entry: Mapping[str, Any]) -> str:
     return "dependencies changed"
 
 
+def current_store() -> str:
+    """Which store runs go to (the lock records it: a step's runs and versions live there).
+
+    An embedded store whose database is gone counts as a different store, so deleting ``.mlops``
+    re-runs the steps instead of reporting results that no longer exist. No MLflow import.
+    """
+    from ..config import load_settings
+
+    settings = load_settings()
+    if settings.embedded and not settings.db_path.exists():
+        return settings.tracking_uri + " (missing)"
+    return settings.tracking_uri
+
+
 def decide(step: StepSpec, parts: KeyParts, entry: Mapping[str, Any] | None, root: Path,
-           force: bool = False) -> Decision:
-    """Whether ``step`` must run, given its current key and its lock-file entry."""
+           force: bool = False, store: str | None = None) -> Decision:
+    """Whether ``step`` must run, given its current key, its lock-file entry and the current store."""
     if force:
         return Decision(True, "forced")
     if not entry:
         return Decision(True, "no previous run")
     if entry.get("status") != "succeeded":
         return Decision(True, f"last run {entry.get('status', 'unknown')}")
+    if store is not None and entry.get("store") not in (None, store):
+        return Decision(True, "its runs are in another tracking store (or the store was deleted)")
     if entry.get("key") != parts.key:
         return Decision(True, _why_changed(parts, entry))
     recorded = entry.get("outputs") or {}

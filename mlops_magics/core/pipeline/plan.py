@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import MlopsUsageError
-from .cache import Decision, KeyParts, decide, key_parts
+from .cache import Decision, KeyParts, current_store, decide, key_parts
 from .lockfile import LockFile
 from .results import PipelineResult, StepResult
 from .spec import PipelineSpec, load
@@ -41,6 +41,7 @@ def plan(spec: PipelineSpec, selected: set[str], lock: LockFile,
     that will run is marked to run too: its inputs are about to change)."""
     keys: dict[str, str] = {}
     decisions: dict[str, tuple[KeyParts, Decision]] = {}
+    store = current_store()
     for name in spec.order:
         step = spec.steps[name]
         parts = key_parts(step, spec.root, keys)
@@ -48,7 +49,7 @@ def plan(spec: PipelineSpec, selected: set[str], lock: LockFile,
         if name not in selected:
             decisions[name] = (parts, Decision(False, "not selected"))
             continue
-        decision = decide(step, parts, lock.entry(name), spec.root, force=force)
+        decision = decide(step, parts, lock.entry(name), spec.root, force=force, store=store)
         rerun = [d for d in step.depends_on if d in selected and decisions[d][1].run]
         if rerun and not decision.run:
             decision = Decision(True, f"upstream step {rerun[0]} will run")

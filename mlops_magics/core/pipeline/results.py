@@ -117,6 +117,8 @@ class PipelineResult:
         if self.run_id:
             lines.append(f"  run: {self.run_id}")
         lines.append(f"  lock: {self.lock_path}")
+        if self.ui_hint:
+            lines.append(f"  MLflow UI: {self.ui_hint}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 

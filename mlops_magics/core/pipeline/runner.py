@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..errors import MlopsUsageError
 from . import plan
-from .cache import Decision, KeyParts, decide, hash_outputs, key_parts
+from .cache import Decision, KeyParts, current_store, decide, hash_outputs, key_parts
 from .events import PipelineEvent
 from .lockfile import LockFile, utc_now
 from .options import check_executor
@@ -75,6 +75,7 @@ class _Execution:
         self.result = plan.new_result(spec, executor=executor, jobs=jobs)
         self.tracking = PipelineTracking(spec, {**spec.params, **params}, executor)
         self.token = f"pipeline-{uuid.uuid4().hex}"
+        self.store = current_store()
         self.executor: Executor | None = None
         self.keys: dict[str, KeyParts] = {}
         self.decisions: dict[str, Decision] = {}
@@ -136,7 +137,8 @@ class _Execution:
             state.state, state.reason = "not selected", "not selected (--only)"
             return True
         if name not in self.decisions:
-            self.decisions[name] = decide(step, self.keys[name], self.lock.entry(name), self.spec.root, self.force)
+            self.decisions[name] = decide(step, self.keys[name], self.lock.entry(name), self.spec.root, self.force,
+                                         self.store)
         decision = self.decisions[name]
         if not decision.run:
             entry = self.lock.entry(name) or {}
@@ -217,7 +219,7 @@ class _Execution:
                  **parts.to_json(), "outputs": outputs, "run_id": state.run_id,
                  "pipeline_run_id": self.tracking.parent.run_id if self.tracking.parent else None,
                  "executed": state.executed, "duration_s": round(state.duration_s or 0.0, 3),
-                 "attempts": state.attempts, "finished": utc_now()}
+                 "attempts": state.attempts, "finished": utc_now(), "store": current_store()}
         if state.error:
             entry["error"] = state.error
         self.lock.set_step(name, entry, list(self.spec.order))
@@ -246,7 +248,10 @@ class _Execution:
                 state.state, state.reason = "cancelled", "the pipeline was cancelled before it started"
 
     def _finalize(self) -> None:
+        from ..config import load_settings
+
         self.result.duration_s = time.monotonic() - self.began
+        self.result.ui_hint = load_settings().ui_hint()
         try:
             if self.tracking.parent is not None:
                 self.result.run_id = self.tracking.parent.run_id

@@ -125,7 +125,8 @@ def log_model(client: Any, run_id: str, experiment_id: str, model: Any, input_ex
 
     flavor = flavor_of(model)
     example = example_of(input_example)
-    signature = _signature(model, example) if example is not None else None
+    with _quiet():  # MLflow hints about integer columns in the inferred schema
+        signature = _signature(model, example) if example is not None else None
     logged = client.create_logged_model(experiment_id=experiment_id, name=ARTIFACT_NAME, source_run_id=run_id)
     common = dict(name=ARTIFACT_NAME, run_id=run_id, model_id=logged.model_id, signature=signature,
                   input_example=example)
