@@ -94,9 +94,18 @@ function drifted(row, pth, dth) {
   return row.statistic !== null && row.statistic >= dth;
 }
 
+// The static report is displayed just before this widget (it is what papermill, nbconvert and
+// GitHub show); where the widget runs, it replaces it: hide that output.
+function hideStaticTwin(host) {
+  const child = host.closest(".jp-OutputArea-child, .output_area");
+  const prev = child && child.previousElementSibling;
+  if (prev && prev.querySelector(".mmd")) prev.style.display = "none";
+}
+
 function render({ model, el: host }) {
   const root = el("div", { class: "mmw" });
   host.appendChild(root);
+  setTimeout(() => hideStaticTwin(host), 0);
   let sortKey = null, sortDir = 1;
 
   function draw() {

@@ -115,22 +115,25 @@ def drift_widget(result: Any) -> Any:
     return _make_class()(result)
 
 
-def mimebundle(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Widget view + ``text/html`` fallback + ``text/plain``; just the static parts without anywidget."""
-    data: dict[str, Any] = {"text/plain": render_text(result), "text/html": render_html(result)}
+def static_bundle(result: Any) -> dict[str, Any]:
+    """``text/html`` + ``text/plain``: what every notebook viewer can show."""
+    return {"text/plain": render_text(result), "text/html": render_html(result)}
+
+
+def show(result: Any) -> None:
+    """Display the static report, then the live widget (which hides the static one where it runs).
+
+    Two outputs rather than one bundle: a bundle holding a widget view makes nbconvert and papermill
+    outputs pick the view, which is blank without a live kernel, and drop the HTML beside it.
+    """
+    from IPython.display import display
+
+    display(static_bundle(result), raw=True)
     try:
         widget = drift_widget(result)
-    except ImportError:
-        return data, {}
-    bundle = widget._repr_mimebundle_()
-    if isinstance(bundle, tuple):
-        view, meta = bundle
-    else:
-        view, meta = bundle or {}, {}
-    for key, value in view.items():
-        if key != "text/plain":
-            data[key] = value
-    return data, meta or {}
+    except ImportError:  # anywidget missing: the static report is all there is
+        return
+    display(widget)
 
 
 def payload_size(result: Any) -> int:

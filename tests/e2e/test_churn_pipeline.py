@@ -32,6 +32,12 @@ def test_churn_pipeline(mlops_home, mlflow_client):
     assert (work / "data" / "customers.parquet").is_file()
     for step in first.steps.values():  # the executed notebooks are kept in the store
         assert Path(step.executed).is_file() and Path(step.executed).is_relative_to(mlops_home)
+    import nbformat
+
+    monitor = nbformat.read(first["monitor"].executed, as_version=4)  # the drift report survives papermill
+    drift_cell = next(c for c in monitor.cells if c.cell_type == "code" and "%mlops drift" in c.source)
+    html = [o["data"]["text/html"] for o in drift_cell.outputs if "text/html" in o.get("data", {})]
+    assert html and 'class="mmd"' in html[0] and "tenure_months" in html[0]
     champion = mlflow_client.get_model_version_by_alias("churn", "champion")
     challenger = mlflow_client.get_model_version_by_alias("churn", "challenger")
     assert str(champion.version) == str(challenger.version) == "1"

@@ -240,6 +240,8 @@ def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
 
     widget = page.locator(".mmw").first  # the live anywidget view, not the static fallback
     widget.wait_for(timeout=60_000)
+    page.wait_for_function("[...document.querySelectorAll('.mmd')].every(e => e.offsetParent === null)",
+                           timeout=10_000)  # the static twin (what nbconvert shows) is hidden here
     rows = widget.locator("tbody tr")
     assert rows.count() == 4
     text = widget.inner_text()

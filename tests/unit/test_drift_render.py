@@ -11,7 +11,7 @@ import pytest
 
 from mlops_magics.drift import compare
 from mlops_magics.widgets import drift_esm
-from mlops_magics.widgets.drift_widget import mimebundle, payload, payload_size
+from mlops_magics.widgets.drift_widget import payload, payload_size, static_bundle
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -34,9 +34,10 @@ def test_static_html_escapes_names_and_values(evil_result):
     assert "<script" not in html.lower()  # the static report has no scripts at all
 
 
-def test_widget_bundle_has_an_html_fallback(evil_result):
-    data, _ = mimebundle(evil_result)
-    assert "application/vnd.jupyter.widget-view+json" in data
+def test_static_bundle_is_what_every_viewer_can_show(evil_result):
+    data = evil_result._repr_mimebundle_()
+    assert data == static_bundle(evil_result)
+    assert "application/vnd.jupyter.widget-view+json" not in data  # nbconvert would pick it and show nothing
     assert data["text/html"] == evil_result.to_html()
     assert data["text/plain"].startswith("Drift in 1 of 2 columns")
 

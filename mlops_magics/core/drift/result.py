@@ -178,9 +178,15 @@ class DriftResult:
         return self.to_html()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from ...widgets.drift_widget import mimebundle
+        from ...widgets.drift_widget import static_bundle
 
-        return mimebundle(self)
+        return static_bundle(self)
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the static report and the interactive widget (see ``widgets.drift_widget.show``)."""
+        from ...widgets.drift_widget import show
+
+        show(self)
 
     def __repr__(self) -> str:
         from ...widgets.drift_html import render_text
