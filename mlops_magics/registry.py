@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from .core.errors import NotFound
 from .core.registry.errors import GateFailed, NotAModel, PromotionRefused
 from .core.registry.listing import history, models
 from .core.registry.load import load
@@ -17,5 +18,5 @@ from .core.registry.promote import promote
 from .core.registry.register import register
 from .core.registry.rollback import rollback
 
-__all__ = ["GateFailed", "NotAModel", "PromotionRefused", "history", "load", "models", "promote", "register",
+__all__ = ["GateFailed", "NotAModel", "NotFound", "PromotionRefused", "history", "load", "models", "promote", "register",
            "rollback"]

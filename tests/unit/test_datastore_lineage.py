@@ -72,3 +72,25 @@ def test_plain_mlflow_run_is_picked_up(mlops_home):
         result = data.add(pd.DataFrame({"a": [1]}), name="df")
     assert result.version.produced_by == run.info.run_id
     assert data.lineage(run.info.run_id).produced == ["df@v1"]
+
+
+def test_reference_summary_is_stored_once_and_used_by_drift(mlops_home):
+    import numpy as np
+    import pandas as pd
+
+    from mlops_magics import data, drift
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"x": rng.normal(0, 1, 5000), "c": rng.choice(["a", "b"], 5000)})
+    data.add(train, name="train")
+    summaries = mlops_home / "data" / "summaries"
+    assert not summaries.exists()
+    same = pd.DataFrame({"x": rng.normal(0, 1, 3000), "c": rng.choice(["a", "b"], 3000)})
+    shifted = same.assign(x=same["x"] + 2)
+    calm = drift.compare("train@v1", same)
+    assert len(list(summaries.glob("*.json"))) == 1  # summarised once, on first use
+    moved = drift.compare("train@latest", shifted)
+    assert len(list(summaries.glob("*.json"))) == 1
+    assert not calm.dataset_drift and moved.drifted_columns == ["x"]
+    rows = drift.compare(train, shifted)  # the same verdict as from the rows
+    assert rows.drifted_columns == moved.drifted_columns

@@ -9,12 +9,13 @@ Pure Python (no IPython). The public functions live in :mod:`.api` and are re-ex
     statcache.json          (size, mtime, ctime, inode) -> hash, so unchanged files are not re-read
     tmp/                    files being written; renamed into objects/ only when complete
     views/                  read-only copies returned by ``load`` for non-tabular data
+    summaries/HASH.json     drift reference summaries of tabular versions (made on first use)
 """
 
 from __future__ import annotations
 
-from .api import (add, checkout, diff, lineage, list_datasets, load, log, pull, push, verify,
-                  version_lineage)
+from .api import (add, checkout, diff, lineage, list_datasets, load, log, pull, push, reference_summary,
+                  verify, version_lineage)
 
-__all__ = ["add", "checkout", "diff", "lineage", "list_datasets", "load", "log", "pull", "push", "verify",
-           "version_lineage"]
+__all__ = ["add", "checkout", "diff", "lineage", "list_datasets", "load", "log", "pull", "push",
+           "reference_summary", "verify", "version_lineage"]

@@ -110,6 +110,18 @@ def load(spec: str, *, home: Path | None = None, run: Any = AUTO) -> Any:
     return value
 
 
+def reference_summary(spec: str, *, home: Path | None = None, run: Any = AUTO) -> Any:
+    """The drift reference summary of a tabular version (stored on first use), or None."""
+    from .summaries import summary_of
+
+    repo = open_repo(home)
+    name, version = repo.resolve(spec)
+    summary = summary_of(repo, name, version)
+    if summary is not None:
+        _record_use(repo, name, version, _run(run))
+    return summary
+
+
 def diff(a: str, b: str | None = None, *, home: Path | None = None) -> "DataDiff":
     """What changed from ``a`` to ``b``; with only ``a``, from its previous version to ``a``."""
     from .diff import DataDiff, diff_frames, diff_trees

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
@@ -124,6 +125,9 @@ def compare(
 ) -> DriftResult:
     """Per-column drift between ``reference`` (a frame or a :class:`ReferenceSummary`) and ``current``.
 
+    Either side may also be a CSV/Parquet path or a data version ``NAME@REF``; the reference may be a
+    stored summary (a ``.json`` file, or a model version ``NAME@ALIAS`` registered with a reference).
+
     ``method``: ``auto`` (Evidently's choice per column, see :mod:`.verdict`), or one of ``ks``, ``chi2``,
     ``psi``, ``wasserstein``, ``jensenshannon`` for every column (``ks``/``wasserstein`` fall back to
     ``chi2``/``jensenshannon`` on categorical columns). ``threshold`` sets both the p-value threshold
@@ -139,6 +143,11 @@ def compare(
         raise MlopsUsageError(f"drift_share must be in (0, 1], not {drift_share}")
     if int(max_categories) < 2:
         raise MlopsUsageError(f"max_categories must be at least 2, not {max_categories}")
+    if isinstance(reference, (str, Path)) or isinstance(current, (str, Path)):
+        from .sources import coerce_source
+
+        reference = coerce_source(reference, "reference") if isinstance(reference, (str, Path)) else reference
+        current = coerce_source(current, "current") if isinstance(current, (str, Path)) else current
     current = _as_frame(current, "current")
     check_frame(current, "current")
     summary = reference if isinstance(reference, ReferenceSummary) else None

@@ -49,6 +49,10 @@ def _from_data_version(spec: str, side: str) -> Any:
     error: Exception | None = None
     if datastore is not None and hasattr(datastore, "load"):
         try:
+            if side == "reference" and hasattr(datastore, "reference_summary"):
+                summary = datastore.reference_summary(spec)  # scored without re-reading the rows
+                if summary is not None:
+                    return summary
             return coerce_source(datastore.load(spec), side, spec)
         except NotFound as exc:
             error = exc
