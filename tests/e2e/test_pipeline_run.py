@@ -97,11 +97,11 @@ def test_pipeline_runs_tracks_locks_and_caches(churn, mlflow_client, monkeypatch
     assert set(lock["steps"]["train"]["outputs"]) == {"model.txt"}
 
     # unchanged: everything cached, no kernel, no run
-    monkeypatch.setattr("mlops_magics.core.pipeline.execute.execute_step",
-                        lambda *a, **k: pytest.fail("a cached step started a kernel"))
-    again = pipeline.run(str(churn), params={"train.n": 2}, jobs=2)
+    with monkeypatch.context() as patch:  # (monkeypatch.undo() would also undo the store's MLOPS_HOME)
+        patch.setattr("mlops_magics.core.pipeline.execute.execute_step",
+                      lambda *a, **k: pytest.fail("a cached step started a kernel"))
+        again = pipeline.run(str(churn), params={"train.n": 2}, jobs=2)
     assert [s.state for s in again.steps.values()] == ["cached"] * 4 and again.run_id is None
-    monkeypatch.undo()
 
     # a code edit in report: only report runs, in a new parent run
     nb = nbformat.read(root / "report.ipynb", as_version=4)
