@@ -8,6 +8,7 @@ one failed or was skipped, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -76,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     except PipelineCancelled as cancelled:
         print(repr(cancelled.result))
         print("mlops run: interrupted; no kernel left running", file=sys.stderr)
-        return 130
+        # The kernels are killed and the lock file and runs are written; a papermill thread still
+        # unwinding from its dead kernel would otherwise hold the interpreter's exit (it joins them).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     print(repr(result))
     return 0 if result.ok or result.dry_run else 1

@@ -99,7 +99,9 @@ def test_ctrl_c_cancels_cleanly(mlops_home, mlflow_client):
                                  "  c: {notebook: c.ipynb, depends_on: [a]}\n")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "mlops_magics.cli", "run", "p.yaml", "-j", "2"], cwd=root,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: SIGINT at its default even if this process ignores it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen: set[str] = set()
     deadline = time.monotonic() + 90
     while seen != {"a", "b"}:  # both steps are inside their sleeping cell

@@ -38,15 +38,19 @@ class LocalExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.pool = cf.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mlops-step")
+        self.cancelled = False
 
     def submit(self, task: StepTask, emit: Emit) -> cf.Future:
         return self.pool.submit(execute_step, task, emit)
 
     def cancel(self, token: str) -> None:
+        self.cancelled = True
         kernels.cancel_tokens(token)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        # After a cancel the kernels are dead; a step thread still unwinding papermill must not hold
+        # the caller (the runner already waited CANCEL_WAIT_S for the threads to notice).
+        self.pool.shutdown(wait=not self.cancelled, cancel_futures=True)
 
 
 def _remote_cancel(token: str) -> int:
