@@ -81,9 +81,13 @@ function chart(d, w = 700, h = 160) {
       rect.appendChild(t); root.appendChild(rect);
     }
   }
-  const a = svg("text", { x: 0, y: h + 13, "font-size": 10 }); a.textContent = s.labels[0];
-  const b = svg("text", { x: w, y: h + 13, "font-size": 10, "text-anchor": "end" }); b.textContent = s.labels[n - 1];
-  root.appendChild(a); root.appendChild(b);
+  // x axis: for histograms the range of the values (first and last bin edge), then the extra bins
+  const bins = d.type === "hist" ? d.edges.length - 1 : n;
+  const first = d.type === "hist" ? label(d.edges[0], d.datetime) : s.labels[0];
+  const last = d.type === "hist" ? label(d.edges[d.edges.length - 1], d.datetime) : s.labels[bins - 1];
+  const a = svg("text", { x: 0, y: h + 13, "font-size": 10 }); a.textContent = first;
+  const b = svg("text", { x: (bins * bw).toFixed(1), y: h + 13, "font-size": 10, "text-anchor": "end" }); b.textContent = last;
+  root.appendChild(a); root.appendChild(b);  // the bins right of it: missing / infinite (see the legend)
   const lg = svg("text", { x: 0, y: h + 29, "font-size": 11 }); lg.textContent = "\u25a0 reference (grey)   \u25a0 current (orange)   shares of rows; last bins: missing / infinite";
   root.appendChild(lg);
   return root;
