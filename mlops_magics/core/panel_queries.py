@@ -24,12 +24,16 @@ from typing import TYPE_CHECKING, Any, Iterable
 from . import tags
 from .config import Settings, load_settings
 from .errors import MlopsUsageError, NotFound
+from .panel_catalog import CatalogQueries, _quote
+from .panel_notebooks import notebook_parameters
+from .panel_paths import PathRefused, safe_relative_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
 __all__ = [
     "PanelStore",
+    "PathRefused",
     "RunPage",
     "RunSummary",
     "notebook_parameters",
@@ -38,39 +42,6 @@ __all__ = [
 
 MAX_PAGE = 200
 METRICS_IN_ROW = 8
-NOT_AVAILABLE = "not available yet"
-
-
-class PathRefused(MlopsUsageError):
-    """A path from the browser tried to leave the server root (``..``, absolute elsewhere)."""
-
-
-# -- paths ---------------------------------------------------------------------------------------
-
-def safe_relative_path(path: str, root: str | os.PathLike[str] | None = None, what: str = "path") -> str:
-    """``path`` as a clean relative POSIX path, or :class:`PathRefused`.
-
-    Absolute paths are accepted only inside ``root`` (they are made relative to it). Empty
-    segments and ``.`` are dropped; any ``..`` segment, a NUL byte or a drive letter is refused.
-    """
-    if not isinstance(path, str) or "\x00" in path:
-        raise PathRefused(f"{what} refused: not a plain path")
-    text = path.replace("\\", "/")
-    if len(text) >= 2 and text[1] == ":":
-        raise PathRefused(f"{what} refused: {path!r} is an absolute path")
-    if text.startswith("/"):
-        if root is None:
-            raise PathRefused(f"{what} refused: {path!r} is an absolute path")
-        root_text = os.path.abspath(os.fspath(root)).replace("\\", "/").rstrip("/")
-        candidates = {root_text, os.path.realpath(root_text).replace("\\", "/").rstrip("/")}
-        inside = [r for r in candidates if text == r or text.startswith(r + "/")]
-        if not inside:
-            raise PathRefused(f"{what} refused: {path!r} is outside the server root")
-        text = text[len(inside[0]):]
-    parts = [p for p in text.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise PathRefused(f"{what} refused: {path!r} goes up with '..'")
-    return "/".join(parts)
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -113,7 +84,7 @@ def _ms_now() -> int:
 
 # -- the store -----------------------------------------------------------------------------------
 
-class PanelStore:
+class PanelStore(CatalogQueries):
     """Read-only queries on one project's MLflow store, for the side panel."""
 
     def __init__(self, root_dir: str | os.PathLike[str], settings: Settings | None = None) -> None:
@@ -330,167 +301,7 @@ class PanelStore:
         summary["server_time"] = _ms_now()
         return summary
 
-    # -- models ----------------------------------------------------------------------------------
-    def models(self, max_results: int = 100) -> dict[str, Any]:
-        """Registered models with their aliases and newest versions."""
-        if not self.store_exists:
-            return {"models": [], "store_exists": False}
-        client = self.client()
-        out = []
-        for model in client.search_registered_models(max_results=max(1, min(int(max_results), 500))):
-            aliases = {str(k): str(v) for k, v in (getattr(model, "aliases", {}) or {}).items()}
-            by_version: dict[str, list[str]] = {}
-            for alias, version in aliases.items():
-                by_version.setdefault(str(version), []).append(alias)
-            versions = client.search_model_versions(f"name = '{_quote(model.name)}'", max_results=50,
-                                                    order_by=["version_number DESC"])
-            out.append({
-                "name": model.name,
-                "description": model.description or "",
-                "aliases": aliases,
-                "tags": dict(model.tags or {}),
-                "last_updated": model.last_updated_timestamp,
-                "versions": [{
-                    "version": str(v.version),
-                    "run_id": v.run_id,
-                    "status": v.status,
-                    "source": v.source,
-                    "created": v.creation_timestamp,
-                    "aliases": sorted(by_version.get(str(v.version), [])),
-                    "tags": dict(v.tags or {}),
-                } for v in versions],
-            })
-        return {"models": out, "store_exists": True, "ui_url": self.ui_url()}
-
-    # -- data ------------------------------------------------------------------------------------
-    def datasets(self) -> dict[str, Any]:
-        """Datasets with their versions (from :mod:`mlops_magics.data`), or ``available: False``."""
-        try:
-            from .. import data
-        except ImportError:
-            return {"available": False, "reason": f"data versioning is {NOT_AVAILABLE}", "datasets": []}
-        try:
-            listing = data.list_datasets(home=self.settings.home)
-        except NotFound:
-            return {"available": True, "datasets": []}
-        out = []
-        for name, latest, count in listing.items:
-            try:
-                versions = data.log(name, home=self.settings.home).versions
-            except Exception:  # noqa: BLE001 - show the dataset even if its history is unreadable
-                versions = [latest]
-            out.append({
-                "name": name,
-                "count": count,
-                "latest": _version_json(latest),
-                "versions": [_version_json(v) for v in sorted(versions, key=lambda v: -v.version)][:50],
-            })
-        return {"available": True, "datasets": out}
-
-    # -- pipelines -------------------------------------------------------------------------------
-    def pipelines(self, max_results: int = 20) -> dict[str, Any]:
-        """Pipeline executions (parent runs) with the state of each step (child runs)."""
-        try:
-            from .pipeline import tracking as ptrack
-        except ImportError:
-            return {"available": False, "reason": f"pipelines are {NOT_AVAILABLE}", "pipelines": []}
-        if not self.store_exists:
-            return {"available": True, "pipelines": []}
-        ids = list(self.experiments())
-        if not ids:
-            return {"available": True, "pipelines": []}
-        client = self.client()
-        parents = client.search_runs(ids, filter_string=f"tags.`{tags.KIND}` = '{ptrack.KIND_PIPELINE}'",
-                                     order_by=["attributes.start_time DESC"],
-                                     max_results=max(1, min(int(max_results), 100)))
-        out = []
-        for parent in parents:
-            steps = client.search_runs([parent.info.experiment_id],
-                                       filter_string=f"tags.`{tags.PARENT}` = '{parent.info.run_id}'",
-                                       order_by=["attributes.start_time ASC"], max_results=200)
-            item = asdict(self._summary(parent, None))
-            item["pipeline"] = parent.data.tags.get(ptrack.TAG_PIPELINE, parent.info.run_name)
-            item["file"] = self._display_notebook(parent.data.tags.get(ptrack.TAG_FILE))
-            item["steps"] = [{
-                "name": s.data.tags.get(ptrack.TAG_STEP, s.info.run_name),
-                "run_id": s.info.run_id,
-                "status": s.info.status,
-                "state": _STEP_STATE.get(s.info.status, s.info.status.lower()),
-                "start_time": s.info.start_time,
-                "end_time": s.info.end_time,
-                "reason": s.data.tags.get(ptrack.TAG_REASON),
-                "error": s.data.tags.get(ptrack.TAG_ERROR),
-                "notebook": self._display_notebook(s.data.tags.get(tags.NOTEBOOK)),
-            } for s in steps]
-            out.append(item)
-        return {"available": True, "pipelines": out, "server_time": _ms_now()}
-
-
-_STEP_STATE = {"RUNNING": "running", "FINISHED": "succeeded", "FAILED": "failed", "KILLED": "cancelled",
-               "SCHEDULED": "pending"}
-
-
-def _version_json(v: Any) -> dict[str, Any]:
-    keep = ("version", "hash", "kind", "size", "created", "message", "path", "rows", "columns", "files",
-            "format", "produced_by")
-    out = {k: getattr(v, k, None) for k in keep}
-    out["used_by"] = list(getattr(v, "used_by", []) or [])[:20]
-    return out
-
-
-# -- notebooks -----------------------------------------------------------------------------------
-
-def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The papermill ``parameters`` cell of a notebook: its index and its top-level assignments.
-
-    Each parameter: ``name``, ``value`` (the source text of the right-hand side) and ``type``
-    (int, float, str, bool, None, list, dict or expr) so the dialog can offer a fitting input.
-    """
-    import ast
-
-    with open(path, encoding="utf-8") as fh:
-        nb = json.load(fh)
-    for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code" or "parameters" not in (cell.get("metadata", {}).get("tags") or []):
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        params: list[dict[str, Any]] = []
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            return {"cell": index, "parameters": [], "error": f"the parameters cell does not parse: {exc.msg}"}
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                target, value = node.targets[0].id, node.value
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-                target, value = node.target.id, node.value
-            else:
-                continue
-            params.append({"name": target, "value": ast.get_source_segment(source, value) or "",
-                           "type": _literal_type(value)})
-        return {"cell": index, "parameters": params}
-    return {"cell": None, "parameters": []}
-
-
-def _literal_type(node: Any) -> str:
-    import ast
-
-    try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return "expr"
-    if value is None:
-        return "None"
-    return type(value).__name__ if isinstance(value, (bool, int, float, str, list, dict)) else "expr"
-
-
 # -- helpers -------------------------------------------------------------------------------------
-
-def _quote(value: str) -> str:
-    """A value inside a single-quoted MLflow filter string."""
-    return str(value).replace("\\", "\\\\").replace("'", "\\'")
-
 
 def _is_run_id(value: str) -> bool:
     return isinstance(value, str) and 1 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)

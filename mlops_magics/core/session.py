@@ -54,7 +54,7 @@ def _check_server(uri: str) -> None:
 
 
 def _warm(conf: Settings) -> tuple[list[str], list[str]]:
-    import mlflow
+    import mlflow  # noqa: F401 - the point of the warm-up: pay for this import while the user types
 
     from . import reaper, store
 

@@ -166,11 +166,9 @@ class RunHandle:
         """Flush and terminate the run (always terminated, even if the flush fails)."""
         if self.ended is not None:
             return self.ended
-        flush_error: BaseException | None = None
         try:
             self.flush()
-        except Exception as exc:  # noqa: BLE001 - reported below, the run must still end
-            flush_error = exc
+        except Exception as exc:  # noqa: BLE001 - shown in the run card; the run must still end
             self.warnings.append(f"some values were not logged: {exc}")
             if status == "FINISHED":
                 status = "FAILED"

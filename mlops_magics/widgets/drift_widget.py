@@ -15,7 +15,7 @@ from typing import Any
 
 from .drift_html import TOOLTIPS, render_html, render_text
 
-__all__ = ["drift_widget", "mimebundle", "payload"]
+__all__ = ["drift_widget", "show", "static_bundle", "payload"]
 
 _widget_class: Any = None
 

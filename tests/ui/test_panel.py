@@ -50,6 +50,18 @@ def write_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def run_all_cells(page) -> list[str]:
+    """Run every cell of the open notebook, wait for all of them; the errors they raised."""
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
+        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
+        timeout=120_000)
+    return page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
+                         ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
+                         ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -102,15 +114,7 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     assert page.locator(".mlops-toolbar-run").count() == 1
 
     # run every cell: %load_ext, the notebook run, two tracked cells
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
-        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
-        timeout=120_000)
-    errors = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
-                           ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
-                           ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
-    assert errors == []
+    assert run_all_cells(page) == []
 
     # the status bar shows the kernel's active notebook run
     indicator = page.locator(".mlops-statusbar:not(.mlops-hidden)")
@@ -140,6 +144,13 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     assert page.locator(".mlops-panel img").count() == 0 and alerts == []
     page.screenshot(path=str(shots / "run-details.png"))
     page.click(".mlops-back")
+
+    # the other tabs: nothing registered, versioned or pipelined here yet, so each says what to type
+    for tab, hint in (("models", "%mlops register"), ("data", "%mlops data add"), ("pipelines", "mlops run")):
+        page.click(f".mlops-panel .mlops-tab[data-tab='{tab}']")
+        page.wait_for_selector(f".mlops-panel .mlops-empty:has-text('{hint}')", timeout=30_000)
+    page.click(".mlops-panel .mlops-tab[data-tab='runs']")
+    page.wait_for_selector(".mlops-panel .mlops-run", timeout=30_000)
 
     # toggle the parameters tag on the last cell: tag + visible marker, then off, then on again
     page.evaluate("(() => { const nb = window.jupyterapp.shell.currentWidget.content;"
@@ -223,15 +234,7 @@ def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
                            " && window.jupyterapp.shell.currentWidget.sessionContext"
                            " && window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
                            timeout=90_000)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
-        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
-        timeout=120_000)
-    errors = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
-                           ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
-                           ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
-    assert errors == []
+    assert run_all_cells(page) == []
 
     card = page.locator(".mlops-run-card").first
     card.wait_for(timeout=30_000)
