@@ -10,22 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.drift.options import add_compare_arguments
+
 __all__ = ["DRIFT_EXIT", "add_parser", "run"]
 
 DRIFT_EXIT = 3
-_METHODS = ("auto", "ks", "chi2", "psi", "wasserstein", "jensenshannon")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drift", help="data drift between a reference and a current table")
-    p.add_argument("reference", metavar="REF", help="CSV/Parquet path, NAME@REF, or a .json reference summary")
-    p.add_argument("current", metavar="CUR", help="CSV/Parquet path or NAME@REF")
-    p.add_argument("--columns", help="comma-separated columns to compare (default: those in both)")
-    p.add_argument("--target", help="the target column")
-    p.add_argument("--prediction", help="the prediction column")
-    p.add_argument("--method", default="auto", choices=_METHODS, help="test for every column (default: auto)")
-    p.add_argument("--threshold", type=float, help="p-value and distance threshold (default 0.05 / 0.1)")
-    p.add_argument("--correction", choices=("bh", "none"), default="none", help="bh: Benjamini-Hochberg")
+    add_compare_arguments(p, "CSV/Parquet path, NAME@REF, or a .json reference summary", "CSV/Parquet path or NAME@REF")
     p.add_argument("--html", metavar="FILE", help="write the static HTML report")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON ('-' for standard output)")
     p.add_argument("--fail-on-drift", action="store_true", help=f"exit {DRIFT_EXIT} when the dataset drifts")
@@ -33,15 +27,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.drift import compare
+    from ..core.drift.options import compare_from_args
     from ..core.drift.sources import load_source
 
-    result = compare(
-        load_source(args.reference, "reference"), load_source(args.current, "current"), columns=args.columns,
-        target=args.target, prediction=args.prediction, method=args.method, threshold=args.threshold,
-        correction=None if args.correction == "none" else "bh", reference_label=args.reference,
-        current_label=args.current,
-    )
+    result = compare_from_args(args, load_source(args.reference, "reference"), load_source(args.current, "current"))
     if args.json == "-":
         print(result.to_json(indent=1))
     else:

@@ -13,9 +13,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ..core.drift import DriftResult, compare
+from ..core.drift import DriftResult
+from ..core.drift.options import add_compare_arguments, compare_from_args
 from ..core.drift.sources import coerce_source, load_source
-from ..core.drift.verdict import METHODS
 from .context import MagicContext
 from .parser import MagicArgumentParser
 
@@ -30,15 +30,8 @@ def build_parser() -> MagicArgumentParser:
         description="Data drift between a reference and a current frame: per-column tests, PSI, effect sizes, "
                     "and the dataset verdict (drift when at least half of the columns drift).",
     )
-    p.add_argument("reference", metavar="REF", help="DataFrame variable, CSV/Parquet path, NAME@REF, or a summary")
-    p.add_argument("current", metavar="CUR", help="DataFrame variable, CSV/Parquet path or NAME@REF")
-    p.add_argument("--columns", help="comma-separated columns to compare (default: those in both)")
-    p.add_argument("--target", help="the target column")
-    p.add_argument("--prediction", help="the prediction column")
-    p.add_argument("--method", default="auto", choices=METHODS, help="test for every column (default: auto)")
-    p.add_argument("--threshold", type=float, help="p-value and distance threshold (default 0.05 / 0.1)")
-    p.add_argument("--correction", choices=("bh", "none"), default="none",
-                   help="bh: Benjamini-Hochberg adjustment of the p-values")
+    add_compare_arguments(p, "DataFrame variable, CSV/Parquet path, NAME@REF, or a summary",
+                          "DataFrame variable, CSV/Parquet path or NAME@REF")
     p.add_argument("--evidently", action="store_true", help="also show Evidently's full DataDriftPreset report")
     p.add_argument("--log", action="store_true", help="log metrics and the report to the active run")
     p.add_argument("--fail", action="store_true", help="raise DriftDetected when the dataset drifts")
@@ -96,11 +89,7 @@ def run(ctx: MagicContext) -> DriftResult:
     args = build_parser().parse(ctx.argv)
     reference = _resolve(ctx, args.reference, "reference")
     current = _resolve(ctx, args.current, "current")
-    result = compare(
-        reference, current, columns=args.columns, target=args.target, prediction=args.prediction,
-        method=args.method, threshold=args.threshold, correction=None if args.correction == "none" else "bh",
-        reference_label=args.reference, current_label=args.current,
-    )
+    result = compare_from_args(args, reference, current)
     if args.save:
         try:
             path = result.save_html(args.save)
