@@ -112,3 +112,13 @@ def print_table(title: str, competitor: str, rows: list[Row]) -> None:
         if row.note:
             print(f"   {row.note}")
     print()
+
+
+def finish(started: float, rows: list[Row]) -> None:
+    """The closing line (time, machine, load) and a non-zero exit when a target was missed."""
+    import time
+
+    print(f"({time.perf_counter() - started:.0f} s total, python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f})")
+    if not all(r.passed for r in rows):
+        sys.exit(1)

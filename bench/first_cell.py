@@ -22,13 +22,12 @@ Run: ``python bench/first_cell.py [--quick]``.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Row, clean_env, make_project, parse_args, print_table, run_python, tmpdir  # noqa: E402
+from _common import Row, clean_env, finish, make_project, parse_args, print_table, run_python, tmpdir  # noqa: E402
 
 TYPING_PAUSE_S = 2.0
 # The issue names no number here; these are ours (rationale in bench/README.md). MLflow's first run is
@@ -113,10 +112,7 @@ def main() -> None:
         row.passed = row.ratio <= TARGETS[key]
     print_table("First tracked cell in a new project vs MLflow's first start_run on a new SQLite store",
                 "mlflow first run", rows)
-    print(f"({time.perf_counter() - started:.0f} s total, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f})")
-    if not all(r.passed for r in rows):
-        sys.exit(1)
+    finish(started, rows)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ Run: ``python bench/load_ext.py [--quick]``.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Row, clean_env, make_project, parse_args, print_table, run_python, tmpdir  # noqa: E402
+from _common import Row, clean_env, finish, make_project, parse_args, print_table, run_python, tmpdir  # noqa: E402
 
 TARGET = 0.1
 
@@ -134,10 +133,7 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - the kernel variant is a bonus; say why it is missing
             print(f"real-kernel variant skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
     print_table("%load_ext mlops_magics vs import mlflow (each in a fresh interpreter)", "import mlflow", rows)
-    print(f"({time.perf_counter() - started:.0f} s total, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f})")
-    if not all(r.passed for r in rows):
-        sys.exit(1)
+    finish(started, rows)
 
 
 if __name__ == "__main__":
