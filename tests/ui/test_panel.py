@@ -50,6 +50,22 @@ def write_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def open_notebook(browser, lab, name: str, height: int):
+    """A page with notebook ``name`` open and its kernel idle; the list that collects any JS alert."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    alerts: list[str] = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.goto(f"{lab['url']}/lab/tree/{name}?token={TOKEN}&reset")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                           timeout=90_000)
+    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
+                           timeout=90_000)
+    return page, alerts
+
+
 def run_all_cells(page) -> list[str]:
     """Run every cell of the open notebook, wait for all of them; the errors they raised."""
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
@@ -96,17 +112,7 @@ def browser(lab):
 
 def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     shots = screenshot_dir(tmp_path)
-    page = browser.new_page(viewport={"width": 1400, "height": 860})
-    alerts: list[str] = []
-    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
-    page.goto(f"{lab['url']}/lab/tree/demo.ipynb?token={TOKEN}&reset")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=90_000)
-    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
-                           timeout=90_000)
+    page, alerts = open_notebook(browser, lab, "demo.ipynb", height=860)
 
     # the extension's pieces are there before anything ran
     assert page.locator(".jp-SideBar [data-id='mlops-panel']").count() == 1
@@ -226,14 +232,7 @@ def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
         nbformat.v4.new_code_cell("%mlops drift train production"),
     ]
     nbformat.write(nb, lab["root"] / "drift.ipynb")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    alerts: list[str] = []
-    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
-    page.goto(f"{lab['url']}/lab/tree/drift.ipynb?token={TOKEN}&reset")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
-                           timeout=90_000)
+    page, alerts = open_notebook(browser, lab, "drift.ipynb", height=1000)
     assert run_all_cells(page) == []
 
     card = page.locator(".mlops-run-card").first
