@@ -136,7 +136,7 @@ from traitlets.config import Config
 cfg = Config(); cfg.HistoryManager.enabled = False
 ip = InteractiveShell.instance(config=cfg)
 ip.run_line_magic('load_ext', 'mlops_magics')
-from mlops_magics.core import session
+from mlops_magics.core.backend import session
 session.ready()  # let the background warm-up (MLflow import) finish first
 ip.run_line_magic('mlops', 'data add big.bin')
 times = []

@@ -60,6 +60,7 @@ def worker_ours(n: int, reps: int) -> dict:
     import tracemalloc
 
     from mlops_magics.drift import compare, summarize
+    from mlops_magics.render.drift_html import render_html
     from mlops_magics.widgets.drift_widget import payload_size
 
     ref, cur = make_frames(n)
@@ -85,7 +86,7 @@ def worker_ours(n: int, reps: int) -> dict:
         "engine": "ours", "rows": n, "median_s": statistics.median(times), "times": times,
         "input_bytes_deep": deep, "input_bytes_shallow": shallow, "peak_extra_bytes": peak,
         "summary_score_median_s": statistics.median(score_times), "summary_json_bytes": len(summary_json),
-        "widget_bytes": payload_size(result), "html_bytes": len(result.to_html().encode()),
+        "widget_bytes": payload_size(result), "html_bytes": len(render_html(result).encode()),
         "n_drifted": result.n_drifted, "summary_n_drifted": scored.n_drifted,
         "drifted": result.drifted_columns,
     }

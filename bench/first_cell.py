@@ -54,7 +54,7 @@ with contextlib.redirect_stdout(io.StringIO()):
 t2 = time.perf_counter()
 if not result.success:
     raise SystemExit(f"first cell failed: {result.error_before_exec or result.error_in_exec!r}")
-from mlops_magics.core import session
+from mlops_magics.core.backend import session
 runs = session.client().search_runs(["0"])
 assert len(runs) == 1 and runs[0].data.params == {"a": "1"}, runs
 print(t2 - (t1 if pause else t0), flush=True)

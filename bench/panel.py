@@ -39,12 +39,12 @@ def fill_store(project: Path, n: int) -> tuple[float, str]:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    from mlops_magics.core import store, tags
-    from mlops_magics.core.config import load_settings
+    from mlops_magics.core.backend import embedded, tags
+    from mlops_magics.core.backend.settings import load_settings
 
     t0 = time.perf_counter()
     settings = load_settings(project, environ={"MLOPS_HOME": str(project / ".mlops")})
-    store.prepare_embedded_store(settings)
+    embedded.prepare_embedded_store(settings)
     client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.registry_uri)
     notebook = str(project / "train.ipynb")
     seed = client.create_run("0", run_name="seed", tags={tags.KIND: "cell", tags.CLIENT: tags.CLIENT_NAME})

@@ -108,7 +108,7 @@ def main() -> None:
         write_notebooks(project)
         out = Path(tmp) / "papermill-out"
         out.mkdir()
-        from mlops_magics.core import session
+        from mlops_magics.core.backend import session
 
         session.ready()
         ours(project / "p.yaml", jobs=2, force=True)  # warm-up: imports, the store, the first kernels

@@ -92,7 +92,7 @@ def timed(fn, *args) -> float:
 def bench_cell_vs_mlflow(shell, reps: int, label: str) -> Row:
     import mlflow
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     source = tracked_cell_source()
     experiment_id = mlflow.MlflowClient(session.settings().tracking_uri).get_experiment_by_name("Default").experiment_id
@@ -112,7 +112,7 @@ def bench_cell_vs_mlflow(shell, reps: int, label: str) -> Row:
 
 def check_logged(source: str) -> None:
     """The last tracked cell really logged 20 params and 100 metrics (no silent no-op)."""
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     client = session.client()
     runs = client.search_runs(["0"], filter_string="attributes.run_name = 'bench-cell'", max_results=1,
@@ -129,7 +129,7 @@ def bare_mlflow_run(client, experiment_id: str) -> None:
 
 
 def bench_overhead(shell, reps: int, label: str) -> Row:
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     client = session.client()
     tracked, plain = "%%mlops track\npass\n", "pass\n"
@@ -169,7 +169,7 @@ def main() -> None:
         try:
             shell = make_shell()
             shell.run_line_magic("load_ext", "mlops_magics")
-            from mlops_magics.core import session
+            from mlops_magics.core.backend import session
 
             session.ready()  # the background warm-up (a cold template build here) is not what we time
             shell.user_ns["_base"] = 0.5

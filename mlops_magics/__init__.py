@@ -1,11 +1,14 @@
 """mlops_magics: MLOps from inside the notebook.
 
 ``%load_ext mlops_magics`` registers the ``%mlops`` magics. Importing this package is cheap:
-MLflow, pandas and everything heavy are imported only when a command needs them.
+MLflow, pandas and everything heavy are imported only when a command needs them. Imported inside an
+IPython shell, it teaches the shell how our results look (:mod:`mlops_magics.render.formatters`), so
+``mlops_magics.registry.promote(...)`` in a notebook shows the same card as ``%mlops promote``.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __version__ = "0.1.0"
@@ -37,10 +40,26 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "mlops-magics"}]
 
 
+def _register_formatters() -> None:
+    ipython = sys.modules.get("IPython")  # never import IPython here: the CLI and the server do not need it
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    try:
+        from .render.formatters import register
+
+        register(shell)
+    except Exception:  # noqa: BLE001 - results still show as text; never break an import in a kernel
+        pass
+
+
+_register_formatters()
+
+
 def __getattr__(name: str) -> Any:
     # Lazy public API: `from mlops_magics import track` imports the tracking core on first use.
     if name in ("track", "active_run"):
-        from .core import tracking
+        from .core.tracking import runs
 
-        return getattr(tracking, name)
+        return getattr(runs, name)
     raise AttributeError(f"module 'mlops_magics' has no attribute '{name}'")

@@ -19,7 +19,7 @@ def mlops_home(tmp_path, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     monkeypatch.chdir(project)
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.reset()
     yield home
@@ -74,7 +74,7 @@ def mlflow_client(mlops_home):
     """An MlflowClient on the test's store (after the code under test has created it)."""
     from mlflow import MlflowClient
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.ready()  # create the store the way the code under test does (from the template)
     conf = session.settings()
@@ -136,7 +136,7 @@ def store(request, mlops_home, monkeypatch):
     """The store under test: the embedded SQLite default, or a real mlflow server (own experiment)."""
     import uuid
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     if request.param == "server":
         url = request.getfixturevalue("mlflow_server")
@@ -152,7 +152,7 @@ def store_client(store):
     """An MlflowClient on the store under test, and the experiment ids a test should look in."""
     from mlflow import MlflowClient
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.ready()
     conf = session.settings()
@@ -162,7 +162,7 @@ def store_client(store):
 @pytest.fixture
 def find_runs(store_client):
     """Runs of the test's experiment(s) (the embedded store holds only this test's)."""
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     def find(**kwargs):
         name = session.settings().experiment

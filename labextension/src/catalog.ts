@@ -62,12 +62,8 @@ export async function renderModels(openRun: OpenRun): Promise<HTMLElement> {
 
 /** The Data tab: datasets and their versions. */
 export async function renderData(openRun: OpenRun): Promise<HTMLElement> {
-  const reply = await requestAPI<{ available: boolean; reason?: string; datasets: IDataset[] }>('datasets');
+  const reply = await requestAPI<{ datasets: IDataset[] }>('datasets');
   const root = h('div', { class: 'mlops-data' });
-  if (!reply.available) {
-    root.appendChild(h('div', { class: 'mlops-empty' }, h('p', null, `Data versioning: ${reply.reason ?? 'not available'}.`)));
-    return root;
-  }
   if (!reply.datasets.length) {
     root.appendChild(
       h('div', { class: 'mlops-empty' },
@@ -106,12 +102,8 @@ export async function renderData(openRun: OpenRun): Promise<HTMLElement> {
 
 /** The Pipelines tab: executions with their step states. */
 export async function renderPipelines(openRun: OpenRun): Promise<HTMLElement> {
-  const reply = await requestAPI<{ available: boolean; reason?: string; pipelines: IPipelineRun[]; server_time?: number }>('pipelines');
+  const reply = await requestAPI<{ pipelines: IPipelineRun[]; server_time?: number }>('pipelines');
   const root = h('div', { class: 'mlops-pipelines' });
-  if (!reply.available) {
-    root.appendChild(h('div', { class: 'mlops-empty' }, h('p', null, `Pipelines: ${reply.reason ?? 'not available'}.`)));
-    return root;
-  }
   if (!reply.pipelines.length) {
     root.appendChild(
       h('div', { class: 'mlops-empty' },

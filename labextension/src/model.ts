@@ -124,7 +124,6 @@ export interface IJob {
   finished: number | null;
   result: {
     ok?: boolean;
-    engine?: string;
     state?: string;
     error?: string | null;
     executed?: string | null;

@@ -107,19 +107,13 @@ export async function runWithParameters(
     await panel.context.save();
   }
   let info: { parameters: INotebookParameter[]; error?: string };
-  let features: { features?: { pipelines?: boolean } } = {};
   try {
-    [info, features] = await Promise.all([
-      requestAPI<{ parameters: INotebookParameter[]; error?: string }>('notebook/parameters', { path }),
-      requestAPI<{ features?: { pipelines?: boolean } }>('status')
-    ]);
+    info = await requestAPI<{ parameters: INotebookParameter[]; error?: string }>('notebook/parameters', { path });
   } catch (error) {
     Notification.error(`Run with parameters: ${error instanceof ApiError ? error.message : String(error)}`);
     return;
   }
-  const engine = features.features?.pipelines
-    ? 'Runs in a fresh kernel as a one-step pipeline (tracked as a pipeline run).'
-    : 'Runs in a fresh kernel with papermill (the pipeline runner is not installed).';
+  const engine = 'Runs in a fresh kernel as a one-step pipeline (tracked as a pipeline run).';
   const form = new ParametersForm(info.parameters, info.error ? `${info.error}. ${engine}` : engine);
   const result = await showDialog({
     title: `Run ${path.split('/').pop()} with parameters`,

@@ -1,8 +1,9 @@
 """The ``mlops`` command: thin wrappers over the core, one module per sub-command.
 
-Each module in ``CLI_COMMANDS`` defines ``add_parser(subparsers)`` (registering its parser with
-``set_defaults(handler=run)``) and ``run(args) -> int``. ``MlopsUsageError`` exits 2, any other
-``MlopsError`` exits 1, always with a one-line message on stderr.
+Each entry of ``CLI_COMMANDS`` names the module here whose ``run(args) -> int`` handles it and the module
+of :mod:`mlops_magics.commands` that defines its arguments (shared with the magic). Only the invoked
+command's modules are imported. ``MlopsUsageError`` exits 2, any other ``MlopsError`` exits 1, always with
+a one-line message on stderr.
 """
 
 from __future__ import annotations
@@ -11,36 +12,59 @@ import argparse
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 from typing import Sequence
 
+from ..commands.argv import normalise
 from ..core.errors import MlopsError, MlopsUsageError
 
-__all__ = ["main"]
+__all__ = ["CLI_COMMANDS", "CliCommand", "build_parser", "main"]
 
-# name -> module under mlops_magics.cli
-CLI_COMMANDS: dict[str, str] = {
-    "status": "status",
-    "runs": "runs",
-    "data": "data",
-    "drift": "drift",
-    "models": "models",
-    "promote": "models",
-    "rollback": "models",
-    "history": "models",
-    "run": "run",
+
+@dataclass(frozen=True)
+class CliCommand:
+    """``handler``: module here with ``run(args) -> int``; ``command``: module of :mod:`mlops_magics.commands`
+    and the names in it of the argument function, the one-line summary and the description."""
+
+    handler: str
+    command: str
+    arguments: str = "add_arguments"
+    summary: str = "SUMMARY"
+    description: str = "DESCRIPTION"
+
+
+CLI_COMMANDS: dict[str, CliCommand] = {
+    "status": CliCommand("status", "status"),
+    "runs": CliCommand("runs", "runs"),
+    "data": CliCommand("data", "data"),
+    "drift": CliCommand("drift", "drift"),
+    "models": CliCommand("models", "models"),
+    "history": CliCommand("models", "models", "add_history_arguments", "HISTORY_SUMMARY", "HISTORY_SUMMARY"),
+    "promote": CliCommand("promote", "promote"),
+    "rollback": CliCommand("rollback", "rollback"),
+    "run": CliCommand("run", "pipeline", "add_run_arguments", "RUN_SUMMARY", "RUN_DESCRIPTION"),
 }
 
 
+def _add(sub: argparse._SubParsersAction, name: str, entry: CliCommand) -> None:
+    command = importlib.import_module(f"{__package__.rpartition('.')[0]}.commands.{entry.command}")
+    parser = sub.add_parser(name, help=getattr(command, entry.summary),
+                            description=getattr(command, entry.description))
+    getattr(command, entry.arguments)(parser, "cli")
+    handler = importlib.import_module(f"{__package__}.{entry.handler}").run
+    parser.set_defaults(handler=handler, command_parser=parser)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The ``mlops`` parser; with ``command``, only that sub-command's module is imported (fast start)."""
+    """The ``mlops`` parser; with ``command``, only that sub-command's modules are imported (fast start)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(prog="mlops", description="MLOps from the notebook, on the command line.")
     parser.add_argument("--version", action="version", version=f"mlops_magics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    wanted = [CLI_COMMANDS[command]] if command in CLI_COMMANDS else list(CLI_COMMANDS.values())
-    for module_name in dict.fromkeys(wanted):
-        importlib.import_module(f"{__package__}.{module_name}").add_parser(sub)
+    names = [command] if command in CLI_COMMANDS else list(CLI_COMMANDS)
+    for name in names:
+        _add(sub, name, CLI_COMMANDS[name])
     return parser
 
 
@@ -52,7 +76,7 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = normalise(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

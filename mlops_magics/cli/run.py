@@ -12,18 +12,9 @@ import os
 import sys
 import time
 
-from ..core.pipeline.options import add_run_arguments, parse_params
+from ..commands.pipeline import run_from_args
 
-__all__ = ["add_parser", "run"]
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("run", help="run a pipeline of parameterized notebooks (cached, parallel, tracked)",
-                            description="Run the steps of PIPELINE.yaml with papermill, each in a fresh kernel, "
-                                        "skipping steps whose code, parameters and inputs are unchanged.")
-    add_run_arguments(parser)
-    parser.add_argument("--quiet", "-q", action="store_true", help="no per-cell progress lines")
-    parser.set_defaults(handler=run)
+__all__ = ["run"]
 
 
 class _Printer:
@@ -68,12 +59,10 @@ class _Printer:
 
 def run(args: argparse.Namespace) -> int:
     from ..core.pipeline.results import PipelineCancelled
-    from ..core.pipeline.runner import run as run_pipeline
 
     printer = _Printer(cells=not args.quiet)
     try:
-        result = run_pipeline(args.pipeline, params=parse_params(args.param), only=args.only, force=args.force,
-                              jobs=args.jobs, executor=args.executor, dry_run=args.dry_run, progress=printer)
+        result = run_from_args(args, printer)
     except PipelineCancelled as cancelled:
         print(repr(cancelled.result))
         print("mlops run: interrupted; no kernel left running", file=sys.stderr)

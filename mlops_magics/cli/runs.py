@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("runs", help="recent runs, newest first (or best by --sort)")
-    parser.add_argument("--experiment", help="only this experiment")
-    parser.add_argument("--max", type=int, default=20, help="how many runs (default 20)")
-    parser.add_argument("--sort", metavar="METRIC", help="'accuracy' highest first, '-rmse' lowest first")
-    parser.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
-    parser.set_defaults(handler=run)
+from ..commands import runs
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core import queries
-
-    table = queries.list_runs(args.experiment, args.max, args.sort)
+    table = runs.execute(args)
     print(repr(table))
     if args.csv:
         table.to_pandas().to_csv(args.csv, index=False)

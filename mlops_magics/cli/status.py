@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("status", help="tracking URI, store location, dead runs reaped")
-    parser.set_defaults(handler=run)
+from ..commands import status
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core import queries
-
-    print(repr(queries.store_status()))
+    print(repr(status.execute(args)))
     return 0

@@ -14,7 +14,14 @@ __all__ = [
     "NoActiveRun",
     "NotFound",
     "StoreError",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (its type name when it has none), at most ``limit`` chars."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:limit]
 
 
 class MlopsError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import queries
+from ..core.tracking import queries
 from .context import MagicContext
 from .parser import MagicArgumentParser
 

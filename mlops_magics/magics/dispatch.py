@@ -8,10 +8,11 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, needs_local_scope
 
+from ..commands.argv import normalise
 from ..core.errors import MlopsUsageError
 from .context import MagicContext
 from .parser import HelpShown, split_line
-from .registry import COMMANDS
+from .subcommands import COMMANDS
 
 __all__ = ["MlopsMagics"]
 
@@ -32,7 +33,7 @@ class MlopsMagics(Magics):
     @line_cell_magic
     def mlops(self, line: str, cell: str | None = None, local_ns: dict | None = None) -> Any:
         """MLOps from the notebook. Type ``%mlops help`` for the sub-commands."""
-        argv = split_line(line)
+        argv = normalise(split_line(line))
         name = argv[0] if argv else "help"
         command = COMMANDS.get(name)
         if command is None:

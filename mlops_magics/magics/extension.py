@@ -18,19 +18,22 @@ def hooks_for(shell: Any) -> CellHooks | None:
 
 
 def _at_exit() -> None:
-    from ..core import notebook_run, tracking
+    from ..core.tracking import notebook_runs, runs
 
     try:
-        notebook_run.stop("FINISHED")
+        notebook_runs.stop("FINISHED")
     finally:
-        tracking.end_all_runs("FINISHED")
+        runs.end_all_runs("FINISHED")
 
 
 def load(shell: Any) -> None:
-    from ..core import session
+    from ..core import tracking  # noqa: F401 - registers tracking's warm-up tasks (reap dead runs)
+    from ..core.backend import session
+    from ..render.formatters import register as register_formatters
     from .dispatch import MlopsMagics
 
     shell.register_magics(MlopsMagics)
+    register_formatters(shell)
     hooks = _hooks.get(id(shell))
     if hooks is None:
         hooks = _hooks[id(shell)] = CellHooks(shell)

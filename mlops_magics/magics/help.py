@@ -7,7 +7,7 @@ import importlib
 from IPython.core.error import UsageError
 
 from .context import MagicContext
-from .registry import COMMANDS
+from .subcommands import COMMANDS
 
 
 def overview() -> str:

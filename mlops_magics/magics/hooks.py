@@ -9,9 +9,9 @@ import sys
 import time
 from typing import Any, Callable
 
-from ..core import notebook_run
-from ..core.codelog import CellRecord, source_hash
-from ..core.staleness import StateLineage
+from ..core.tracking import notebook_runs
+from ..core.tracking.codelog import CellRecord, source_hash
+from ..core.tracking.staleness import StateLineage
 
 __all__ = ["CellHooks"]
 
@@ -75,7 +75,7 @@ class CellHooks:
         ok = result.success
         if ok:
             self.lineage.record(self.python_source(raw), sha1, self._cell_id)
-        run = notebook_run.current()
+        run = notebook_runs.current()
         if run is None:
             return
         error = result.error_in_exec or result.error_before_exec

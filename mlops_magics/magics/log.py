@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ..core import notebook_run, tracking
+from ..core.tracking import notebook_runs, runs
 from .context import MagicContext
 from .parser import MagicArgumentParser
 
@@ -57,7 +57,7 @@ def run(ctx: MagicContext) -> Any:
     args = build_parser().parse(ctx.argv)
     if args.what is None:
         raise UsageError("%mlops log: say what to log: param NAME=VALUE, metric NAME=VALUE or artifact PATH")
-    handle = tracking.active_run()
+    handle = runs.active_run()
     if handle is None:
         raise UsageError("%mlops log: no active run; start one with %mlops track, or use a %%mlops track cell")
     if args.what == "param":
@@ -66,7 +66,7 @@ def run(ctx: MagicContext) -> Any:
         handle.log_metrics({k: _number(k, v) for k, v in _pairs(args.pairs).items()}, step=args.step)
     else:
         handle.log_artifact(args.path, args.artifact_path)
-    nb = notebook_run.current()
+    nb = notebook_runs.current()
     if nb is not None and nb.handle is handle:
         handle.flush()  # the notebook run lives long: show it in the store now
     return None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from types import ModuleType
 from typing import NoReturn, Sequence
 
 from IPython.core.error import UsageError
 
-__all__ = ["HelpShown", "MagicArgumentParser", "split_line"]
+__all__ = ["HelpShown", "MagicArgumentParser", "command_parser", "split_line"]
 
 
 class HelpShown(Exception):
@@ -45,3 +46,11 @@ def split_line(line: str) -> list[str]:
         return shlex.split(line, posix=True)
     except ValueError as exc:
         raise UsageError(f"%mlops: cannot parse the line ({exc}); check the quotes") from None
+
+
+def command_parser(name: str, command: ModuleType, arguments: str = "add_arguments",
+                   description: str = "DESCRIPTION") -> MagicArgumentParser:
+    """``%mlops NAME``'s parser from the command's one definition in :mod:`mlops_magics.commands`."""
+    parser = MagicArgumentParser(f"%mlops {name}", description=getattr(command, description))
+    getattr(command, arguments)(parser, "magic")
+    return parser

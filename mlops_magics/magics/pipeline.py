@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..core.pipeline.options import add_run_arguments, parse_params
+from ..commands import pipeline
 from .context import MagicContext
-from .parser import MagicArgumentParser
+from .parser import MagicArgumentParser, command_parser
 
 __all__ = ["build_parser", "run"]
 
@@ -20,17 +20,7 @@ _UPDATE_EVERY_S = 0.25  # cell events redraw at most this often; step events alw
 
 
 def build_parser() -> MagicArgumentParser:
-    parser = MagicArgumentParser("%mlops pipeline",
-                                 description="Run, show or inspect a pipeline of parameterized notebooks "
-                                             "(the same engine as the 'mlops run' command).")
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=MagicArgumentParser)
-    p = sub.add_parser("run", prog="%mlops pipeline run", help="run the steps that changed, live progress")
-    add_run_arguments(p)
-    p = sub.add_parser("show", prog="%mlops pipeline show", help="draw the steps and their dependencies")
-    p.add_argument("pipeline", metavar="PIPELINE.yaml")
-    p = sub.add_parser("status", prog="%mlops pipeline status", help="the last run, and what is stale now")
-    p.add_argument("pipeline", metavar="PIPELINE.yaml", nargs="?", help="default: the pipeline that ran last")
-    return parser
+    return command_parser("pipeline", pipeline)
 
 
 def run(ctx: MagicContext) -> Any:
@@ -69,7 +59,7 @@ class _LiveView:
         self.show(result)
 
     def show(self, result: Any) -> None:
-        from ..widgets.pipeline_html import pipeline_html
+        from ..render.pipeline_html import pipeline_html
 
         if self.handle is not None:
             self.handle.update(self._html(pipeline_html(result)))
@@ -81,12 +71,10 @@ class _LiveView:
 
 def _run(args: Any) -> Any:
     from ..core.pipeline.results import PipelineCancelled
-    from ..core.pipeline.runner import run as run_pipeline
 
     view = _LiveView()
     try:
-        result = run_pipeline(args.pipeline, params=parse_params(args.param), only=args.only, force=args.force,
-                              jobs=args.jobs, executor=args.executor, dry_run=args.dry_run, progress=view)
+        result = pipeline.run_from_args(args, view)
     except PipelineCancelled as cancelled:
         view.show(cancelled.result)
         print(f"mlops: pipeline {cancelled.result.name} interrupted; no kernel left running")

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import os
 
-from .registry import COMMANDS
+from .subcommands import COMMANDS
 
 __all__ = ["reference_markdown"]
 

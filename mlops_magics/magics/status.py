@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import queries
+from ..commands import status
 from .context import MagicContext
-from .parser import MagicArgumentParser
+from .parser import MagicArgumentParser, command_parser
 
 
 def build_parser() -> MagicArgumentParser:
-    return MagicArgumentParser("%mlops status", description="Where runs are stored and which are active.")
+    return command_parser("status", status)
 
 
 def run(ctx: MagicContext) -> Any:
-    build_parser().parse(ctx.argv)
-    return queries.store_status()
+    return status.execute(build_parser().parse(ctx.argv))

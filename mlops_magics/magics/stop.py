@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import notebook_run
+from ..core.tracking import notebook_runs
 from .context import MagicContext
 from .parser import MagicArgumentParser
 
@@ -20,7 +20,7 @@ def build_parser() -> MagicArgumentParser:
 
 def run(ctx: MagicContext) -> Any:
     args = build_parser().parse(ctx.argv)
-    card = notebook_run.stop(args.status)
+    card = notebook_runs.stop(args.status)
     if card is None:
         print("mlops: no notebook run is active; %mlops track starts one")
         return None

@@ -8,9 +8,9 @@ from typing import Any
 
 from IPython.display import display
 
-from ..core import notebook_run
-from ..core.cell_run import CellOptions, run_tracked_cell
-from ..core.provenance import notebook_path
+from ..core.tracking import notebook_runs
+from ..core.tracking.cell_runs import CellOptions, run_tracked_cell
+from ..core.tracking.provenance import notebook_path
 from .context import MagicContext
 from .extension import hooks_for
 from .parser import MagicArgumentParser
@@ -58,7 +58,7 @@ def _start_notebook_run(ctx: MagicContext, args: Any) -> Any:
 
     if args.params or args.metrics or args.no_autolog:
         raise UsageError("%mlops track: --params, --metrics and --no-autolog are for %%mlops track cells")
-    run, started = notebook_run.start(
+    run, started = notebook_runs.start(
         experiment=args.experiment,
         run_name=args.run_name,
         notebook=notebook_path(ctx.shell.user_ns),

@@ -3,7 +3,7 @@
 Enabled by ``jupyter-config/jupyter_server_config.d/mlops_magics.json`` (installed with the
 package). The project's store is resolved from the server's ``root_dir`` exactly like a kernel
 started there resolves it (``MLOPS_HOME`` > ``MLFLOW_TRACKING_URI`` > ``pyproject.toml`` >
-``<project root>/.mlops``); see :mod:`mlops_magics.core.config`.
+``<project root>/.mlops``); see :mod:`mlops_magics.core.backend.settings`.
 """
 
 from __future__ import annotations

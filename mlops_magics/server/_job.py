@@ -16,7 +16,7 @@ def main(request_file: str, result_file: str) -> int:
     with open(request_file, encoding="utf-8") as fh:
         request = json.load(fh)
     try:
-        from mlops_magics.core.notebook_job import run_notebook
+        from mlops_magics.core.panel.notebook_job import run_notebook
 
         result = run_notebook(request["notebook"], request.get("parameters") or {})
     except BaseException as exc:  # noqa: BLE001 - reported to the panel, never a silent exit

@@ -17,8 +17,8 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from ..core.errors import MlopsError, MlopsUsageError, NotFound
-from ..core.panel_queries import PanelStore, PathRefused, notebook_parameters, safe_relative_path
+from ..core.errors import MlopsError, MlopsUsageError, NotFound, first_line
+from ..core.panel.queries import PanelStore, PathRefused, notebook_parameters, safe_relative_path
 from .jobs import JobManager
 
 __all__ = ["setup_handlers"]
@@ -45,8 +45,7 @@ class _Base(APIHandler):
             raise tornado.web.HTTPError(503, str(exc)) from None
         except Exception as exc:  # the store failed: say what, keep the details in the server log
             self.log.exception("mlops_magics: %s failed", getattr(fn, "__name__", fn))
-            lines = str(exc).strip().splitlines()
-            raise tornado.web.HTTPError(500, f"the store query failed: {lines[0] if lines else type(exc).__name__}") from None
+            raise tornado.web.HTTPError(500, f"the store query failed: {first_line(exc)}") from None
 
     def reply(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -67,24 +66,12 @@ class _Base(APIHandler):
 class StatusHandler(_Base):
     @tornado.web.authenticated
     async def get(self) -> None:
-        from ..core.notebook_job import pipeline_available
-
-        def features() -> dict[str, Any]:
-            try:
-                from .. import data  # noqa: F401
-
-                has_data = True
-            except ImportError:
-                has_data = False
-            return {"data": has_data, "pipelines": pipeline_available(), "models": True}
-
         self.reply({
             "store": self.store.store_label,
             "store_exists": self.store.store_exists,
             "embedded": self.store.settings.embedded,
             "ui_url": self.store.ui_url(),
             "experiment": self.store.settings.experiment,
-            "features": await self.call(features),
         })
 
 

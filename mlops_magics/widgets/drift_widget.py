@@ -13,7 +13,8 @@ import json
 import math
 from typing import Any
 
-from .drift_html import TOOLTIPS, render_html, render_text
+from ..core.drift.text import drift_text
+from ..render.drift_html import TOOLTIPS, render_html
 
 __all__ = ["drift_widget", "show", "static_bundle", "payload"]
 
@@ -104,7 +105,7 @@ def _make_class() -> Any:
                 self.result = self.result.with_threshold(p_value=self.p_threshold, distance=self.distance_threshold)
 
         def __repr__(self) -> str:
-            return render_text(self.result)
+            return drift_text(self.result)
 
     _widget_class = DriftWidget
     return DriftWidget
@@ -117,7 +118,7 @@ def drift_widget(result: Any) -> Any:
 
 def static_bundle(result: Any) -> dict[str, Any]:
     """``text/html`` + ``text/plain``: what every notebook viewer can show."""
-    return {"text/plain": render_text(result), "text/html": render_html(result)}
+    return {"text/plain": drift_text(result), "text/html": render_html(result)}
 
 
 def show(result: Any) -> None:

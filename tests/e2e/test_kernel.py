@@ -113,11 +113,12 @@ def test_killed_kernel_run_is_marked_killed_at_next_start(kernel, mlflow_client)
     os.kill(km.provisioner.process.pid, signal.SIGKILL)
     km.provisioner.process.wait(timeout=10)
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
+    from mlops_magics.core.tracking import reaper
 
     session.reset()
     session.ready()  # the next start on this store runs the reaper
-    assert session.reaped_runs() == [run.info.run_id]
+    assert reaper.reaped_runs() == [run.info.run_id]
     after = mlflow_client.get_run(run.info.run_id)
     assert after.info.status == "KILLED"
     assert "gone" in after.data.tags["mlops.reaped"]

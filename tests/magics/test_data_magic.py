@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
+from mlops_magics.render.formatters import html as html_of
+
 
 def test_add_variable_path_and_dataframe(ip):
     Path("train.csv").write_text("a,b\n1,x\n2,y\n")
@@ -27,7 +29,7 @@ def test_add_variable_path_and_dataframe(ip):
     assert [n for n, _, _ in listing.items] == ["df", "other", "train"]
     log = ip.run_line_magic("mlops", "data log df")
     assert [v.version for v in log.versions] == [1, 2] and "first snapshot" in repr(log)
-    assert "<table" in log._repr_html_()
+    assert "<table" in html_of(log)
 
 
 def test_load_assigns_a_dataframe_and_diff_checkout(ip):

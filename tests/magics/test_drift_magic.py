@@ -102,9 +102,14 @@ def test_save_writes_the_static_report(ip, frames, tmp_path):
     assert text.startswith("<!doctype html>") and "<script" not in text and "Drift: 2 of 3 columns" in text
 
 
-def test_log_without_a_run_says_so(ip, frames, capsys):
+def test_log_without_a_run_logs_into_a_run_of_its_own(ip, frames, capsys, mlflow_client):
     ip.run_line_magic("mlops", "drift ref cur --log")
-    assert "no active run, nothing logged" in capsys.readouterr().out
+    run_id = capsys.readouterr().out.split("logged to run ")[1].split()[0]
+    run = mlflow_client.get_run(run_id)
+    assert run.info.status == "FINISHED" and run.info.run_name == "drift ref vs cur"
+    assert run.data.metrics["drift.dataset_drift"] == 1.0
+    names = {a.path for a in mlflow_client.list_artifacts(run_id, "drift")}
+    assert names == {"drift/drift_report.html", "drift/drift_report.json"}
 
 
 def test_log_into_the_active_run(ip, frames, mlflow_client):

@@ -6,6 +6,8 @@ import pytest
 from IPython.core.error import UsageError
 from notebook_factory import write_nb
 
+from mlops_magics.render.formatters import html as html_of
+
 pytestmark = pytest.mark.kernel
 
 
@@ -30,7 +32,7 @@ def test_show_status_run_and_failure(ip, mlops_home, published):
                                  "  two: {notebook: two.ipynb, inputs: [one.txt]}\n")
 
     graph = ip.run_line_magic("mlops", "pipeline show p.yaml")
-    html = graph._repr_html_()
+    html = html_of(graph)
     assert "<svg" in html and 'data-step="two"' in html and "one.ipynb" in html and "pipeline tiny" in repr(graph)
 
     plan = ip.run_line_magic("mlops", "pipeline run p.yaml --dry-run")
@@ -45,7 +47,7 @@ def test_show_status_run_and_failure(ip, mlops_home, published):
     live = [p for p in published[before:] if p[1]]
     assert len({d for _, d, _ in live}) == 1 and sum(u for _, _, u in live) >= 4  # one view, updated live
     assert any("running" in h for h, _, _ in live) and live[-1][0] == ""  # cleared: the result shows instead
-    assert "executed notebook" in result._repr_html_() and "one.ipynb" in result._repr_html_()
+    assert "executed notebook" in html_of(result) and "one.ipynb" in html_of(result)
 
     status = ip.run_line_magic("mlops", "pipeline status")
     assert status.run_id == result.run_id and [s.state for s in status.steps.values()] == ["succeeded"] * 2

@@ -6,6 +6,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from mlops_magics.registry import GateFailed, PromotionRefused
+from mlops_magics.render.formatters import html as html_of
 
 TRAIN = """%%mlops track --run-name {run_name} --no-autolog
 C = {C}
@@ -96,4 +97,4 @@ def test_register_outside_tracked_cells_uses_a_new_run(trained, mlflow_client):
     ip.run_cell("reg = %mlops register clf --name plain --input-example X")
     reg = ip.user_ns["reg"]
     assert reg.new_run and reg.has_signature
-    assert "plain" in reg._repr_html_() and "v1" in repr(reg)
+    assert "plain" in html_of(reg) and "v1" in repr(reg)

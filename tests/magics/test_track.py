@@ -149,7 +149,7 @@ def test_log_without_run_is_usage_error(ip):
         ("stop --status DONE", "invalid choice"),
         ("log metric acc=high", "is not a number"),
         ("log metric acc", "is not NAME=VALUE"),
-        ("runs --max 0", "--max must be at least 1"),
+        ("runs --max 0", "0 is out of range: give 1 to 100,000"),
         ("compare onlyone", "at least two runs"),
         ("runs --experiment nope", "no experiment named 'nope'"),
         ("track 'unbalanced", "check the quotes"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mlops_magics.render.formatters import html as html_of
+
 
 def _runs(client):
     return client.search_runs([e.experiment_id for e in client.search_experiments()])
@@ -113,12 +115,12 @@ def test_missing_artifact_is_usage_error(ip):
 
 
 def test_run_card_escapes_html(ip):
-    from mlops_magics.core.results import RunCard
+    from mlops_magics.core.tracking.results import RunCard
 
     card = RunCard(run_id="r1", name="<script>alert(1)</script>", experiment_id="0", status="FINISHED",
                    duration_s=0.1, params={"<img src=x onerror=alert(1)>": "<b>"}, metrics={"m": 1.0},
                    warnings=["<i>stale</i>"])
-    html = card._repr_html_()
+    html = html_of(card)
     assert "<script>" not in html and "<img" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html
 
@@ -128,7 +130,7 @@ def test_runs_compare_status_magics(ip, mlflow_client):
     ip.run_cell("%%mlops track --run-name b\ndepth = 4\nacc = 0.5 + 0.3\n")
     table = ip.run_line_magic("mlops", "runs --sort acc")
     assert [r["name"] for r in table.rows] == ["b", "a"]
-    assert "<table" in table._repr_html_()
+    assert "<table" in html_of(table)
     comparison = ip.run_line_magic("mlops", "compare a b")
     assert {key for _, key, _ in comparison.rows()} == {"depth", "acc"}
     status = ip.run_line_magic("mlops", "status")

@@ -25,8 +25,8 @@ def project(tmp_path_factory):
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    from mlops_magics.core import store, tags
-    from mlops_magics.core.config import load_settings
+    from mlops_magics.core.backend import embedded, tags
+    from mlops_magics.core.backend.settings import load_settings
 
     base = tmp_path_factory.mktemp("panel-api")
     root = base / "project"
@@ -34,7 +34,7 @@ def project(tmp_path_factory):
     (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     home = root / ".mlops"
     settings = load_settings(root, environ={"MLOPS_HOME": str(home)})
-    store.prepare_embedded_store(settings)
+    embedded.prepare_embedded_store(settings)
     client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.registry_uri)
     exp = client.create_experiment("churn", artifact_location=(home / "artifacts" / "churn").as_uri())
     nb_path = str(root / "nb" / "a.ipynb")
@@ -111,7 +111,7 @@ def test_status(server, project):
     body = ok(server, "status")
     assert body["store"] == str(project["home"].resolve())
     assert body["store_exists"] is True and body["embedded"] is True
-    assert set(body["features"]) == {"data", "models", "pipelines"}
+    assert set(body) == {"store", "store_exists", "embedded", "ui_url", "experiment"}
 
 
 def test_runs_newest_first_and_paged(server, project):
@@ -208,7 +208,7 @@ def test_active_run_by_notebook_and_by_kernel(server, project):
     kernel = requests.post(f"{server}/api/kernels", json={"name": "python3"}, headers=headers, timeout=30).json()
     try:
         pid = _kernel_pid(kernel["id"])
-        from mlops_magics.core import tags
+        from mlops_magics.core.backend import tags
 
         run = project["client"].create_run("0", run_name="in-kernel", tags={
             tags.KIND: "cell", tags.PID: str(pid), tags.HOST: socket.gethostname()})
@@ -252,12 +252,9 @@ def test_models_with_versions_and_aliases(server, project):
 
 def test_datasets(server, project):
     body = ok(server, "datasets")
-    try:
-        from mlops_magics import data
-    except ImportError:
-        assert body == {"available": False, "reason": "data versioning is not available yet", "datasets": []}
-        return
-    assert body["available"] is True
+    from mlops_magics import data
+
+    assert body == {"datasets": []}
     csv = project["root"] / "train.csv"
     csv.write_text("a,b\n1,2\n3,4\n")
     data.add(str(csv), name="train", message="first", home=project["home"])
@@ -272,8 +269,6 @@ def test_datasets(server, project):
 
 def test_pipelines_with_step_states(server, project):
     body = ok(server, "pipelines")
-    if not body["available"]:
-        pytest.skip("the pipeline runner is not installed")
     (pipe,) = [p for p in body["pipelines"] if p["run_id"] == project["ids"]["pipeline"]]
     assert pipe["pipeline"] == "demo-pipe" and pipe["status"] == "FAILED"
     assert {s["name"]: s["state"] for s in pipe["steps"]} == {"prepare": "succeeded", "train": "failed"}
@@ -341,7 +336,6 @@ def test_run_notebook_with_parameters(server, project):
     assert (project["root"] / "nb" / "out.txt").read_text() == "42-hello world"
     executed = json.loads((project["root"] / "nb" / "p.executed.ipynb").read_text())
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in executed["cells"])
-    if job["result"]["engine"] == "pipeline":
-        assert job["result"]["pipeline_run_id"]
-        pipes = ok(server, "pipelines")["pipelines"]
-        assert any(p["pipeline"] == "p" and [s["state"] for s in p["steps"]] == ["succeeded"] for p in pipes)
+    assert job["result"]["pipeline_run_id"]
+    pipes = ok(server, "pipelines")["pipelines"]
+    assert any(p["pipeline"] == "p" and [s["state"] for s in p["steps"]] == ["succeeded"] for p in pipes)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from mlops_magics.core.config import find_project_root, load_settings, sqlite_uri
+from mlops_magics.core.backend.settings import find_project_root, load_settings, sqlite_uri
 from mlops_magics.core.errors import MlopsUsageError
 
 
@@ -45,7 +45,7 @@ def test_broken_pyproject_is_one_clear_error(tmp_path):
 
 
 def test_ready_leaves_the_environment_alone(mlops_home):
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.ready()
     assert "MLFLOW_TRACKING_URI" not in os.environ

@@ -17,6 +17,7 @@ from mlops_magics.core.datastore.hashing import hash_bytes, read_tree
 from mlops_magics.core.datastore.repo import open_repo
 from mlops_magics.core.datastore.snapshot import fingerprint
 from mlops_magics.core.errors import MlopsUsageError, NotFound
+from mlops_magics.render.formatters import html as html_of
 
 
 def write(path: Path, text: str) -> Path:
@@ -250,7 +251,7 @@ def test_diff_schema_rows_and_stats(mlops_home):
     assert "rows: 3 -> 4 (+1)" in text and "retyped: a int64 -> float64" in text
     assert data.diff("d@v2").a == "d@v1"  # one argument: against the previous version
     assert data.diff("d@v1", "v2").b == "d@v2"  # bare ref: same dataset
-    html = change._repr_html_()
+    html = html_of(change)
     assert "<table" in html and "d@v1" in html
     with pytest.raises(MlopsUsageError, match="has no previous version"):
         data.diff("d@v1")
@@ -260,9 +261,9 @@ def test_results_escape_html(mlops_home):
     write(Path("x.txt"), "x")
     result = data.add("x.txt", message="<script>alert(1)</script>")
     log = data.log("x")
-    assert "<script>" not in log._repr_html_() and "&lt;script&gt;" in log._repr_html_()
-    assert "<script>" not in result._repr_html_()
-    assert "x@v1" in repr(data.list()) and "<table" in data.list()._repr_html_()
+    assert "<script>" not in html_of(log) and "&lt;script&gt;" in html_of(log)
+    assert html_of(result) is None and "<script>" not in repr(result)  # a one-line result: shown as text
+    assert "x@v1" in repr(data.list()) and "<table" in html_of(data.list())
 
 
 def test_diff_reports_per_column_drift(mlops_home):
@@ -272,7 +273,7 @@ def test_diff_reports_per_column_drift(mlops_home):
     change = data.diff("m@v1", "m@v2")
     assert change.drift["x"].endswith("(drift)")
     assert change.drift["k"].endswith("(ok)")
-    assert "(drift)" in repr(change) and "drift" in change._repr_html_()
+    assert "(drift)" in repr(change) and "drift" in html_of(change)
 
 
 def test_verify_reports_corrupted_objects_and_damaged_manifests(mlops_home):

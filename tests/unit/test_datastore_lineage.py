@@ -62,12 +62,12 @@ def test_lineage_through_mlflow_dataset_inputs(mlops_home):
 def test_plain_mlflow_run_is_picked_up(mlops_home):
     import mlflow
 
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     mlflow.set_tracking_uri(session.settings().tracking_uri)
-    from mlops_magics.core import store
+    from mlops_magics.core.backend import embedded
 
-    store.prepare_embedded_store(session.settings())
+    embedded.prepare_embedded_store(session.settings())
     with mlflow.start_run() as run:
         result = data.add(pd.DataFrame({"a": [1]}), name="df")
     assert result.version.produced_by == run.info.run_id

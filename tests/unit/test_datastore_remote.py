@@ -47,7 +47,7 @@ def test_push_sends_only_missing_objects_and_pull_restores(mlops_home, tmp_path,
 
     # a second machine: a fresh store pulls and gets verified objects
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "other-home"))
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.reset()
     pulled = data.pull("imgs@v1", remote=url)
@@ -87,7 +87,7 @@ def test_remote_errors(mlops_home, tmp_path):
 def test_default_remote_from_pyproject(mlops_home, tmp_path):
     remote = tmp_path / "configured"
     Path("pyproject.toml").write_text(f"[tool.mlops_magics]\ndata_remote = '{remote.as_uri()}'\n")
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.reset()
     write(Path("x.txt"), "x")
@@ -101,7 +101,7 @@ def test_diverged_histories_are_refused(mlops_home, tmp_path, monkeypatch):
     data.add("x.txt")
     data.push(url)
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "other-home"))
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
 
     session.reset()
     write(Path("x.txt"), "theirs")

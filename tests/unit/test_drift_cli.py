@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mlops_magics.cli import main
-from mlops_magics.cli.drift import DRIFT_EXIT
+from mlops_magics.commands.drift import DRIFT_EXIT
 from mlops_magics.drift import summarize
 
 

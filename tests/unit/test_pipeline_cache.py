@@ -117,7 +117,7 @@ def test_hits_and_misses(pipeline):
 
 def test_cached_run_starts_no_kernel_and_no_tracking(pipeline, monkeypatch, mlops_home):
     _pretend_ran(pipeline)
-    import mlops_magics.core.pipeline.tracking as tracking
+    import mlops_magics.core.pipeline.step_runs as tracking
 
     def boom(*args, **kwargs):
         raise AssertionError("a cached pipeline must not start runs or kernels")
@@ -147,7 +147,7 @@ def test_lock_file_round_trip(tmp_path):
 
 
 def test_a_different_or_deleted_store_is_a_miss(pipeline, mlops_home):
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
     from mlops_magics.core.pipeline.cache import current_store
 
     session.ready()  # the embedded store exists

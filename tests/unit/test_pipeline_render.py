@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mlops_magics.core.pipeline.options import parse_params
+from mlops_magics.commands.pipeline import parse_params
 from mlops_magics.core.pipeline.results import PipelineResult, StepResult
-from mlops_magics.core.pipeline.svg import dag_svg
+from mlops_magics.render.dag_svg import dag_svg
+from mlops_magics.render.formatters import html as html_of
 
 
 def _result() -> PipelineResult:
@@ -20,7 +21,7 @@ def _result() -> PipelineResult:
 
 
 def test_html_escapes_everything_and_shows_states():
-    html = _result()._repr_html_()
+    html = html_of(_result())
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "prep&lt;x&gt;" in html and "a&amp;b.ipynb" in html and "<x>" not in html
     for state in ("succeeded", "failed", "skipped", "cached"):

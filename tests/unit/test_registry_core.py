@@ -15,6 +15,7 @@ from mlops_magics import registry, track
 from mlops_magics.core.errors import MlopsUsageError, NotFound
 from mlops_magics.core.registry import audit
 from mlops_magics.registry import GateFailed, NotAModel, PromotionRefused
+from mlops_magics.render.formatters import html as html_of
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_register_gate_promote_rollback_load_history(store, store_client, data):
     assert mv.tags["mlops.gates"] == "accuracy >= 0.85 (0.9); rmse < 1 (0.3)"
     assert "mlops.data_versions" in mv.tags
     assert str(store_client.get_model_version_by_alias(name, "champion").version) == "1"
-    assert "registered" in repr(reg) and "churn" in reg._repr_html_()
+    assert "registered" in repr(reg) and "churn" in html_of(reg)
 
     registry.register(second, name, run=run2, input_example=X)
     with pytest.raises(PromotionRefused, match=r"accuracy = 0.8 is worse than .*@champion \(v1\) accuracy = 0.9; "
@@ -70,7 +71,7 @@ def test_register_gate_promote_rollback_load_history(store, store_client, data):
     promo = registry.promote(f"{name}@v2", "champion", if_better="-rmse", reason="lower error")
     assert promo.moved and promo.from_version == "1" and promo.to_version == "2"
     assert "rmse 0.2 beats 0.3 by 0.1" in promo.decision
-    assert "<table" in promo._repr_html_()
+    assert "<table" in html_of(promo)
     assert str(store_client.get_model_version_by_alias(name, "champion").version) == "2"
     assert isinstance(registry.load(f"{name}@champion"), type(second))
 

@@ -17,7 +17,7 @@ from mlops_magics import registry, track
 WORKER = textwrap.dedent("""
     import pathlib, sys, time
     from mlops_magics import registry
-    from mlops_magics.core import session
+    from mlops_magics.core.backend import session
     name, barrier, versions = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3].split(",")
     session.ready()
     (barrier / sys.argv[4]).touch()  # then wait for the other worker: both start promoting together

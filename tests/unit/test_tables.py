@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mlops_magics.core.errors import MlopsUsageError
-from mlops_magics.core.tables import is_table_path, read_table
+from mlops_magics.core.backend.table_files import is_table_path, read_table
 
 
 def test_reads_csv_tsv_parquet_and_compressed_csv(tmp_path):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from mlops_magics import active_run, track
-from mlops_magics.core import notebook_run, queries, session
-from mlops_magics.core.cell_run import CellOptions, run_tracked_cell
+from mlops_magics.core.tracking import notebook_runs, queries
+from mlops_magics.core.backend import session
+from mlops_magics.core.tracking.cell_runs import CellOptions, run_tracked_cell
 from mlops_magics.core.errors import MlopsUsageError, NotFound
+from mlops_magics.render.formatters import html as html_of
 
 
 def test_track_context_manager_batches_and_finishes(store, store_client, find_runs):
@@ -52,9 +54,9 @@ def test_track_decorator_logs_arguments_and_result(store, find_runs):
 
 
 def test_cell_run_is_child_of_notebook_run(store, find_runs):
-    nb, started = notebook_run.start(run_name="nb", capture_env=False)
+    nb, started = notebook_runs.start(run_name="nb", capture_env=False)
     assert started
-    again, started_again = notebook_run.start(run_name="other")
+    again, started_again = notebook_runs.start(run_name="other")
     assert again is nb and not started_again
     ns: dict = {}
     outcome = run_tracked_cell(
@@ -65,8 +67,8 @@ def test_cell_run_is_child_of_notebook_run(store, find_runs):
     )
     assert outcome.error is None and outcome.card.status == "FINISHED"
     assert outcome.card.params == {"lr": "0.1"} and outcome.card.metrics == {"score": 0.5}
-    card = notebook_run.stop()
-    assert card.status == "FINISHED" and notebook_run.current() is None
+    card = notebook_runs.stop()
+    assert card.status == "FINISHED" and notebook_runs.current() is None
     runs = {r.info.run_name: r for r in find_runs()}
     assert runs["cell"].data.tags["mlflow.parentRunId"] == runs["nb"].info.run_id
     assert runs["nb"].data.tags["mlops.kind"] == "notebook"
@@ -88,7 +90,7 @@ def test_runs_table_sort_and_compare(store, find_runs):
     keys = [(kind, key) for kind, key, _ in comparison.rows()]
     assert keys == [("param", "depth"), ("metric", "accuracy")]
     assert len(queries.compare_runs(["r0", "r1"], show_all=True).rows()) == 3
-    html = comparison._repr_html_()
+    html = html_of(comparison)
     assert "depth" in html and "same" not in html
 
 
@@ -102,24 +104,24 @@ def test_resolve_run_errors(store):
 
 
 def test_status_reports_store_and_active_runs(store):
-    nb, _ = notebook_run.start(run_name="nb", capture_env=False)
+    nb, _ = notebook_runs.start(run_name="nb", capture_env=False)
     status = queries.store_status()
     assert status.active[0]["run_id"] == nb.handle.run_id
     assert status.embedded == (store == "embedded")
     text = repr(status)
     assert "active run" in text and nb.handle.run_id in text
-    notebook_run.stop()
+    notebook_runs.stop()
 
 
 def test_notebook_run_attaches_to_a_run_started_elsewhere(store, store_client, find_runs, monkeypatch):
-    from mlops_magics.core import tracking
+    from mlops_magics.core.tracking import runs
 
-    owner = tracking.start_run("pipeline-step", run_name="step")
+    owner = runs.start_run("pipeline-step", run_name="step")
     monkeypatch.setenv("MLOPS_ATTACH_RUN_ID", owner.run_id)
-    nb, started = notebook_run.start(run_name="ignored", capture_env=False)
+    nb, started = notebook_runs.start(run_name="ignored", capture_env=False)
     assert started and nb.handle.run_id == owner.run_id
     nb.handle.log_metric("inside", 1.0)
-    notebook_run.stop()
+    notebook_runs.stop()
     assert store_client.get_run(owner.run_id).info.status == "RUNNING"  # the owner ends it
     owner.end("FINISHED")
     (run,) = find_runs()
@@ -128,7 +130,7 @@ def test_notebook_run_attaches_to_a_run_started_elsewhere(store, store_client, f
 
 
 def test_producing_run_remembers_which_cell_run_bound_a_variable(store):
-    from mlops_magics.core.cell_run import producing_run
+    from mlops_magics.core.tracking.cell_runs import producing_run
 
     ns: dict = {}
     code = "model = object()\nscore = 0.5 + 0.1\n"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .manifest import Version
-from .results import html_table, human_size
+from ..formatting import format_value, human_size
 
 __all__ = ["DataDiff", "diff_frames", "diff_trees"]
 
@@ -52,7 +52,7 @@ class DataDiff:
         return lines
 
     def stat_rows(self) -> list[tuple]:
-        return [(c, s, _fmt(x), _fmt(y), self.drift.get(c, "") if s == _first_stat(self.stats, c) else "")
+        return [(c, s, _number(x), _number(y), self.drift.get(c, "") if s == _first_stat(self.stats, c) else "")
                 for c, s, x, y in self.stats]
 
     def __repr__(self) -> str:
@@ -61,24 +61,13 @@ class DataDiff:
             lines.append(f"    {c:<16} {s:<7} {x:>14} {y:>14}  {d}")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        import html
 
-        head = "<br>".join(html.escape(line.strip()) for line in self.summary())
-        table = html_table(("column", "stat", self.a, self.b, "drift"), self.stat_rows()) if self.stats else ""
-        return f"<div class='mlops-data'><p>{head}</p>{table}</div>"
+def _number(x: Any) -> str:
+    return f"{x:.4g}" if isinstance(x, float) else format_value(x)
 
 
 def _first_stat(stats: list[tuple], column: str) -> str:
     return next(s for c, s, _, _ in stats if c == column)
-
-
-def _fmt(x: Any) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
 
 
 def _column_stats(series: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Lineage: tie versions to MLflow runs (dataset inputs) and record the run ids in the manifest.
 
-The active run is ours (``mlops_magics.core.tracking.active_run()``: a handle with ``.run_id`` and
+The active run is ours (``mlops_magics.core.tracking.runs.active_run()``: a handle with ``.run_id`` and
 ``.client``) or, failing that, MLflow's fluent ``mlflow.active_run()``. Neither module is imported
 here unless the caller already imported it, so the CLI and plain ``data add`` never load MLflow.
 """
@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import StoreError, first_line
 from .manifest import Version
 
 __all__ = ["RunRef", "current_run", "log_version"]
@@ -34,7 +34,7 @@ class RunRef:
 
 def current_run() -> RunRef | None:
     """The innermost active run (ours first, then MLflow's fluent one), or None."""
-    tracking = sys.modules.get("mlops_magics.core.tracking")
+    tracking = sys.modules.get("mlops_magics.core.tracking.runs")
     if tracking is not None:
         handle = tracking.active_run()
         if handle is not None:
@@ -77,5 +77,4 @@ def log_version(run: RunRef, name: str, version: Version, role: str) -> None:
     try:
         run.client.log_inputs(run.run_id, datasets=[DatasetInput(dataset, tags)])
     except MlflowException as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StoreError(f"{ref} is stored, but logging it to run {run.run_id[:8]} failed ({first})") from None
+        raise StoreError(f"{ref} is stored, but logging it to run {run.run_id[:8]} failed ({first_line(exc)})") from None

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..config import Settings, load_settings
+from ..backend.settings import Settings, load_settings
 from ..errors import NotFound
 from .hashing import TreeEntry, read_tree
 from .locking import file_lock
@@ -100,7 +100,7 @@ class DataRepo:
 
 def current_settings() -> Settings:
     """The notebook session's cached settings when a session exists, else freshly resolved ones."""
-    session = sys.modules.get("mlops_magics.core.session")
+    session = sys.modules.get("mlops_magics.core.backend.session")
     if session is not None:
         return session.settings()
     return load_settings()

@@ -1,4 +1,5 @@
-"""Result objects users see: readable ``__repr__`` and escaped ``_repr_html_``."""
+"""Result objects of the data commands, with a readable ``repr``; tables are :class:`TableResult` (their HTML
+is drawn by :mod:`mlops_magics.render.tables`)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..formatting import human_size
+from ..result_table import TableResult
 from .manifest import Version
 
 __all__ = [
     "AddResult", "CheckoutResult", "DatasetList", "DatasetLog", "PullResult", "PushResult",
-    "RunLineage", "VersionLineage", "human_size", "html_table", "version_line",
+    "RunLineage", "VersionLineage", "version_line",
 ]
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
 
 
 def shape_text(v: Version) -> str:
@@ -49,24 +41,6 @@ def version_line(name: str, v: Version) -> str:
     return f"{line}  ({schema})" if schema else line
 
 
-def _escape(text: str) -> str:
-    import html  # only when a notebook renders the result
-
-    return html.escape(text)
-
-
-def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
-    """A small HTML table with every cell escaped."""
-    esc = _escape
-    head = "".join(f"<th style='text-align:left'>{esc(str(h))}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{esc('' if c is None else str(c))}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    cap = f"<caption style='text-align:left'>{esc(caption)}</caption>" if caption else ""
-    return f"<table class='mlops-data'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _runs(ids: Sequence[str]) -> str:
     return ", ".join(r[:8] for r in ids)
 
@@ -90,59 +64,48 @@ class AddResult:
         run = f"  [run {self.version.produced_by[:8]}]" if self.version.produced_by else ""
         return version_line(self.name, self.version) + run
 
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"
 
-
-LOG_HEADERS = ("version", "hash", "size", "rows", "created", "message", "produced by", "used by")
-
-
-@dataclass
-class DatasetLog:
+@dataclass(repr=False)
+class DatasetLog(TableResult):
     """The version history of one dataset, newest first."""
 
     name: str
     versions: list[Version]
 
-    def rows(self) -> list[tuple]:
+    def table_rows(self) -> list[dict[str, Any]]:
         return [
-            (f"v{v.version}", v.short, human_size(v.size), "" if v.rows is None else f"{v.rows:,}",
-             v.created.replace("T", " ")[:19], v.message, (v.produced_by or "")[:8], _runs(v.used_by))
+            {"version": f"v{v.version}", "hash": v.short, "size": human_size(v.size),
+             "rows": "" if v.rows is None else f"{v.rows:,}", "created": v.created.replace("T", " ")[:19],
+             "message": v.message, "produced by": (v.produced_by or "")[:8], "used by": _runs(v.used_by)}
             for v in reversed(self.versions)
         ]
 
+    def table_caption(self) -> str:
+        return f"{self.name}: {len(self.versions)} version(s)"
+
     def __repr__(self) -> str:
-        lines = [f"{self.name}: {len(self.versions)} version(s)"]
-        for row in self.rows():
-            lines.append("  " + "  ".join(str(c) for c in row if c))
+        lines = [self.table_caption()]
+        for row in self.table_rows():
+            lines.append("  " + "  ".join(str(c) for c in row.values() if c))
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        return html_table(LOG_HEADERS, self.rows(), caption=f"{self.name}: {len(self.versions)} version(s)")
 
-
-@dataclass
-class DatasetList:
+@dataclass(repr=False)
+class DatasetList(TableResult):
     """Every dataset with its latest version."""
 
     items: list[tuple[str, Version, int]]  # (name, latest version, number of versions)
+    empty_text = "no datasets yet; add one with '%mlops data add PATH_OR_VARIABLE'"
 
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def rows(self) -> list[tuple]:
-        return [(f"{n}@v{v.version}", v.kind, v.short, human_size(v.size), shape_text(v),
-                 v.created.replace("T", " ")[:19], count) for n, v, count in self.items]
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [{"latest": f"{n}@v{v.version}", "kind": v.kind, "hash": v.short, "size": human_size(v.size),
+                 "shape": shape_text(v), "created": v.created.replace("T", " ")[:19], "versions": count}
+                for n, v, count in self.items]
 
     def __repr__(self) -> str:
         if not self.items:
-            return "no datasets yet; add one with '%mlops data add PATH_OR_VARIABLE'"
-        return "\n".join("  ".join(str(c) for c in row if c != "") for row in self.rows())
-
-    def _repr_html_(self) -> str:
-        if not self.items:
-            return f"<p>{_escape(repr(self))}</p>"
-        return html_table(("latest", "kind", "hash", "size", "shape", "created", "versions"), self.rows())
+            return self.empty_text
+        return "\n".join("  ".join(str(c) for c in row.values() if c != "") for row in self.table_rows())
 
 
 @dataclass
@@ -162,9 +125,6 @@ class CheckoutResult:
             what += f", {self.removed} removed"
         return f"{self.name}@v{self.version.version} -> {self.target} ({what})"
 
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"
-
 
 @dataclass
 class PushResult:
@@ -177,9 +137,6 @@ class PushResult:
     def __repr__(self) -> str:
         return (f"pushed {len(self.manifests)} dataset(s) to {self.remote}: {self.sent} object(s) sent "
                 f"({human_size(self.sent_bytes)}), {self.present} already there")
-
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"
 
 
 @dataclass
@@ -196,9 +153,6 @@ class PullResult:
                 f"fetched ({human_size(self.fetched_bytes)}), {self.present} already here; "
                 f"use 'data load {self.name}@v{self.version.version}' or 'data checkout'")
 
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"
-
 
 @dataclass
 class RunLineage:
@@ -211,9 +165,6 @@ class RunLineage:
     def __repr__(self) -> str:
         return (f"run {self.run_id[:8]}: used {', '.join(self.used) or 'nothing'}; "
                 f"produced {', '.join(self.produced) or 'nothing'}")
-
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"
 
 
 @dataclass
@@ -228,5 +179,3 @@ class VersionLineage:
         return (f"{self.ref}: produced by {self.produced_by or 'no run'}; "
                 f"used by {', '.join(self.used_by) or 'no run'}")
 
-    def _repr_html_(self) -> str:
-        return f"<pre class='mlops-data'>{_escape(repr(self))}</pre>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..tables import TABLE_SUFFIXES
+from ..backend.table_files import TABLE_SUFFIXES
 
 __all__ = ["inspect_table", "table_format"]
 

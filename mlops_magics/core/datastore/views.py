@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MlopsUsageError
-from ..tables import read_table
+from ..backend.table_files import read_table
 from .atomic import temp_path
 from .hashing import tree_path
 from .manifest import Version

@@ -11,13 +11,13 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CheckFailed
+from .text import drift_text
 from .verdict import benjamini_hochberg, column_drift, score_kind, thresholds_for
 
 __all__ = ["DriftDetected", "DriftResult", "apply_verdicts"]
@@ -161,34 +161,5 @@ class DriftResult:
             out[f"{prefix}.{col}.drift"] = float(bool(r["drift"]))
         return out
 
-    def to_html(self) -> str:
-        """The static report (no scripts; works in nbconvert, papermill outputs and GitHub)."""
-        from ...widgets.drift_html import render_html
-
-        return render_html(self)
-
-    def save_html(self, path: str | Path) -> Path:
-        p = Path(path)
-        p.write_text("<!doctype html><meta charset='utf-8'><title>Drift report</title>\n" + self.to_html(),
-                     encoding="utf-8")
-        return p
-
-    # -- notebook display -------------------------------------------------------------------------------
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from ...widgets.drift_widget import static_bundle
-
-        return static_bundle(self)
-
-    def _ipython_display_(self) -> None:
-        """In a notebook: the static report and the interactive widget (see ``widgets.drift_widget.show``)."""
-        from ...widgets.drift_widget import show
-
-        show(self)
-
     def __repr__(self) -> str:
-        from ...widgets.drift_html import render_text
-
-        return render_text(self)
+        return drift_text(self)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MlopsUsageError, NotFound
-from ..tables import is_table_path, read_table
+from ..backend.table_files import is_table_path, read_table
 from .summary import ReferenceSummary
 
 __all__ = ["coerce_source", "load_source"]

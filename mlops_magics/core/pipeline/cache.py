@@ -94,7 +94,7 @@ def current_store() -> str:
     An embedded store whose database is gone counts as a different store, so deleting ``.mlops``
     re-runs the steps instead of reporting results that no longer exist. No MLflow import.
     """
-    from ..config import load_settings
+    from ..backend.settings import load_settings
 
     settings = load_settings()
     if settings.embedded and not settings.db_path.exists():

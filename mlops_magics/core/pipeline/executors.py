@@ -16,7 +16,7 @@ from . import kernels
 from .events import PipelineEvent
 from .execute import StepOutcome, StepTask, execute_step
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_executor", "make_executor"]
 
 Emit = Callable[[PipelineEvent], None]
 
@@ -133,3 +133,9 @@ def make_executor(spec: str, jobs: int) -> Executor:
     if spec.startswith(("tcp://", "tls://")):
         return DaskExecutor(spec)
     raise MlopsUsageError(f"--executor {spec}: use 'local' or 'dask://HOST:PORT'")
+
+
+def check_executor(spec: str) -> None:
+    """Fail early on a malformed executor string (before any step runs)."""
+    if spec not in ("local", "") and not spec.startswith(("dask://", "tcp://", "tls://")):
+        raise MlopsUsageError(f"--executor {spec}: use 'local' or 'dask://HOST:PORT'")

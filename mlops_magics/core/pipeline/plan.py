@@ -71,7 +71,7 @@ def dry_run(spec: PipelineSpec, selected: set[str], force: bool = False) -> Pipe
 
 
 def _pipelines_dir() -> Path:
-    from .. import session
+    from ..backend import session
 
     return session.settings().home / "pipelines"
 

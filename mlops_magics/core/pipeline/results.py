@@ -1,7 +1,7 @@
 """What a pipeline execution (or a dry run, or ``status``) returns: plain dataclasses.
 
-They render themselves as text (``repr``) and as HTML (``_repr_html_``, built by
-:mod:`mlops_magics.widgets.pipeline_html`; every value escaped).
+They render themselves as text (``repr``); their HTML (with the DAG as SVG) is built by
+:mod:`mlops_magics.render.pipeline_html`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..results import duration_text
+from ..formatting import duration_text
 
 __all__ = ["DONE_STATES", "OK_STATES", "PipelineCancelled", "PipelineGraph", "PipelineResult", "StepResult"]
 
@@ -122,16 +122,6 @@ class PipelineResult:
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        from ...widgets.pipeline_html import pipeline_html
-
-        return pipeline_html(self)
-
-    def svg(self) -> str:
-        """The DAG as an SVG picture, coloured by step state."""
-        from .svg import dag_svg
-
-        return dag_svg({n: s.depends_on for n, s in self.steps.items()}, {n: s.state for n, s in self.steps.items()})
 
 
 class PipelineCancelled(KeyboardInterrupt):
@@ -164,21 +154,9 @@ class PipelineGraph:
                    inputs={n: [i.ref for i in s.inputs] for n, s in spec.steps.items()},
                    outputs={n: list(s.outputs) for n, s in spec.steps.items()})
 
-    def svg(self) -> str:
-        from .svg import dag_svg
-
-        return dag_svg(self.depends_on, labels=self.notebooks)
-
     def __repr__(self) -> str:
         lines = [f"pipeline {self.name} ({len(self.notebooks)} steps)"]
         for name, deps in self.depends_on.items():
             after = f" after {', '.join(deps)}" if deps else ""
             lines.append(f"  {name}: {self.notebooks[name]}{after}")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        return (f'<div class="mlops-pipeline-graph"><div style="font-family:var(--jp-ui-font-family,'
-                f'system-ui,sans-serif);font-size:12px"><b>pipeline {escape(self.name)}</b> '
-                f"<code>{escape(self.path)}</code></div>{self.svg()}</div>")

@@ -24,7 +24,6 @@ from . import plan
 from .cache import Decision, KeyParts, current_store, decide, hash_outputs, key_parts
 from .events import PipelineEvent
 from .lockfile import LockFile, utc_now
-from .options import check_executor
 from .warm import prefetch, quiet
 from .results import PipelineCancelled, PipelineResult
 from .spec import PipelineSpec, load
@@ -53,6 +52,8 @@ def run(pipeline_path: str, params: Mapping[str, Any] | None = None, only: Itera
     """
     if int(jobs) < 1:
         raise MlopsUsageError(f"--jobs {jobs}: give 1 or more")
+    from .executors import check_executor
+
     check_executor(executor)
     spec = load(pipeline_path, params)
     selected = plan.select(spec, only)
@@ -67,7 +68,7 @@ def run(pipeline_path: str, params: Mapping[str, Any] | None = None, only: Itera
 class _Execution:
     def __init__(self, spec: PipelineSpec, selected: set[str], force: bool, jobs: int, executor: str,
                  progress: Progress | None, cancel: threading.Event | None, params: dict[str, Any]) -> None:
-        from .tracking import PipelineTracking
+        from .step_runs import PipelineTracking
 
         self.spec, self.selected, self.force, self.jobs = spec, selected, force, jobs
         self.executor_spec, self.progress, self.cancel = executor, progress, cancel
@@ -248,7 +249,7 @@ class _Execution:
                 state.state, state.reason = "cancelled", "the pipeline was cancelled before it started"
 
     def _finalize(self) -> None:
-        from ..config import load_settings
+        from ..backend.settings import load_settings
 
         self.result.duration_s = time.monotonic() - self.began
         self.result.ui_hint = load_settings().ui_hint()

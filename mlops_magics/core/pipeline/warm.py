@@ -24,7 +24,8 @@ def prefetch() -> None:
             import papermill  # noqa: F401
 
     threading.Thread(target=work, name="mlops-pipeline-prefetch", daemon=True).start()
-    from .. import session
+    from .. import tracking  # noqa: F401 - registers tracking's warm-up tasks (reap dead runs)
+    from ..backend import session
 
     session.start_warmup()
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
-from .. import session
+from ..backend import session
 from ..errors import StoreError
 
 __all__ = ["AliasEvent", "TAG_PREFIX", "alias_lock", "current_holder", "history", "os_user", "record_event"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Iterator
 
-from ..errors import MlopsUsageError
+from ..errors import MlopsUsageError, first_line
 from .errors import NotAModel
 
 __all__ = ["LoggedModelInfo", "example_of", "flavor_of", "forget_logged_model", "load_native", "log_model"]
@@ -82,8 +82,7 @@ def _signature(model: Any, example: Any) -> Any:
     try:
         output = model.predict(example)
     except Exception as exc:  # noqa: BLE001 - the user's model: one line, then stop
-        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise MlopsUsageError(f"predict() failed on the input example ({type(exc).__name__}: {first}); "
+        raise MlopsUsageError(f"predict() failed on the input example ({type(exc).__name__}: {first_line(exc)}); "
                               "give rows shaped like the training data") from None
     return infer_signature(example, output)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import tags
+from ..backend import tags
 
 __all__ = ["data_versions", "git_commit"]
 
@@ -68,8 +68,8 @@ def git_commit(client: Any, run: Any) -> str | None:
     for candidate in (run, _parent(client, run)):
         if candidate is not None and candidate.data.tags.get(tags.GIT_COMMIT):
             return candidate.data.tags[tags.GIT_COMMIT]
-    from .. import session
-    from ..provenance import git_state
+    from ..backend import session
+    from ..tracking.provenance import git_state
 
     state = git_state(session.settings().project_root)
     return state.commit if state is not None else None

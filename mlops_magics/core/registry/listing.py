@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .. import session
+from ..backend import session
 from ..errors import MlopsUsageError
 from .audit import history as _history
 from .gates import parse_gate

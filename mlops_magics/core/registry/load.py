@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import session
+from ..backend import session
 from .flavors import load_native
 from .refs import ModelRef, parse_ref, resolve, version_uri
 

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from .. import session
+from ..backend import session
 from ..errors import MlopsUsageError
 from .aliases import move_alias
 from .audit import alias_lock, current_holder

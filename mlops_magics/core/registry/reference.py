@@ -42,7 +42,7 @@ def store_reference(client: Any, run_id: str, summary: Any) -> str:
 
 def drift_reference(spec: str) -> Any:
     """The stored summary of ``NAME@REF`` when NAME is a registered model; None when it is not one."""
-    from .. import session
+    from ..backend import session
     from ..drift.summary import ReferenceSummary
     from .refs import parse_ref, resolve
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 from typing import Any, Iterable
 
-from .. import session, tracking
-from ..cell_run import producing_run
+from ..backend import session
+from ..tracking import runs
+from ..tracking.cell_runs import producing_run
 from ..errors import MlopsUsageError
 from . import flavors, lineage
 from .aliases import move_alias
@@ -50,10 +51,10 @@ def _run_exists(client: Any, run_id: str) -> bool:
 def _choose_run(client: Any, model: Any, run: str | None, variable: str | None) -> tuple[str | None, str]:
     """(run id or None for 'make a new one', how it was chosen)."""
     if run:
-        from ..queries import resolve_run
+        from ..tracking.queries import resolve_run
 
         return resolve_run(run).info.run_id, "--run"
-    active = tracking.active_run()
+    active = runs.active_run()
     if active is not None and active.kind != "notebook":
         active.flush()
         return active.run_id, "active run"
@@ -128,7 +129,7 @@ def register(model: Any, name: str, *, gates: Iterable[str | Gate] | str | None 
                               "%%mlops track cell, pass --run RUN_ID, or register inside a tracked run")
     new_handle = None
     if run_id is None:
-        new_handle = tracking.start_run("register", run_name=f"register-{name}")
+        new_handle = runs.start_run("register", run_name=f"register-{name}")
         run_id = new_handle.run_id
     status = "FAILED"
     try:

@@ -1,24 +1,17 @@
-"""Plain result objects of the registry commands; HTML lives in :mod:`mlops_magics.widgets.registry_cards`."""
+"""Plain result objects of the registry commands; HTML lives in :mod:`mlops_magics.render.registry_cards`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..formatting import format_value
+from ..result_table import TableResult
 from .audit import AliasEvent
 from .gates import GateCheck
 
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
 __all__ = ["AliasHistory", "Comparison", "ModelTable", "Promotion", "Registration", "VersionFacts",
            "VersionTable"]
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return "-" if value is None else str(value)
 
 
 @dataclass
@@ -53,11 +46,6 @@ class Registration:
             lines.append("  no signature: pass --input-example X to record one")
         lines.append(f"  load: %mlops load {self.name}@v{self.version}  (MLflow: {self.uri})")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import registration_html
-
-        return registration_html(self)
 
 
 @dataclass
@@ -98,17 +86,12 @@ class Comparison:
             return f"{head}: no current holder"
         lines = [f"{head} (v{self.holder.version})"]
         rows = self.rows()
-        lines += [f"  {kind} {key}: {_fmt(a)} vs {_fmt(b)}" for kind, key, a, b in rows]
+        lines += [f"  {kind} {key}: {format_value(a, '-')} vs {format_value(b, '-')}" for kind, key, a, b in rows]
         if not rows:
             lines.append("  no metric or param differs")
         lines.append(f"  data: {', '.join(self.candidate.data_versions) or '-'} vs "
                      f"{', '.join(self.holder.data_versions) or '-'}")
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import comparison_html
-
-        return comparison_html(self)
 
 
 @dataclass
@@ -131,82 +114,42 @@ class Promotion:
             text.append(repr(self.comparison))
         return "\n".join(text)
 
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import promotion_html
 
-        return promotion_html(self)
-
-
-@dataclass
-class ModelTable:
+@dataclass(repr=False)
+class ModelTable(TableResult):
     """Registered models: name, versions, aliases, last update."""
 
     rows: list[dict[str, Any]]
-
-    def to_pandas(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __repr__(self) -> str:
-        if not self.rows:
-            return "no registered models yet: %mlops register MODEL --name NAME"
-        return self.to_pandas().to_string(index=False, max_colwidth=50)
-
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import model_table_html
-
-        return model_table_html(self)
+    empty_text = "no registered models yet: %mlops register MODEL --name NAME"
 
 
-@dataclass
-class VersionTable:
+@dataclass(repr=False)
+class VersionTable(TableResult):
     """One model's versions (newest first) with aliases, key metrics, source run, data; recent alias moves."""
 
     name: str
     rows: list[dict[str, Any]]
     history: list[AliasEvent] = field(default_factory=list)
 
-    def to_pandas(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
     def __repr__(self) -> str:
         if not self.rows:
             return f"{self.name} has no versions yet"
-        text = self.to_pandas().to_string(index=False, max_colwidth=50)
+        text = super().__repr__()
         if self.history:
             text += "\nrecent alias moves:\n" + "\n".join(f"  {e}" for e in self.history)
         return text
 
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import version_table_html
 
-        return version_table_html(self)
-
-
-@dataclass
-class AliasHistory:
+@dataclass(repr=False)
+class AliasHistory(TableResult):
     """Every recorded alias move of a model (or of one alias), oldest first."""
 
     name: str
     alias: str | None
     events: list[AliasEvent]
 
-    def to_pandas(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame([{**asdict(e), "when": e.when} for e in self.events])
-
-    def __len__(self) -> int:
-        return len(self.events)
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [{**asdict(e), "when": e.when} for e in self.events]
 
     def __iter__(self):  # noqa: ANN204 - iterate the events
         return iter(self.events)
@@ -217,7 +160,3 @@ class AliasHistory:
             return f"no alias moves recorded for {what}"
         return "\n".join(str(e) for e in self.events)
 
-    def _repr_html_(self) -> str:
-        from ...widgets.registry_cards import history_html
-
-        return history_html(self)

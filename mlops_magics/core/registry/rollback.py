@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import session
+from ..backend import session
 from ..errors import MlopsUsageError, NotFound
 from .aliases import move_alias
 from .audit import AliasEvent, alias_lock, current_holder, history

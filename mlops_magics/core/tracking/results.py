@@ -1,0 +1,143 @@
+"""Plain result objects of the tracking commands, with a text ``repr``. Their HTML is drawn by
+:mod:`mlops_magics.render.cards` (registered with IPython by :mod:`mlops_magics.render.formatters`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..formatting import duration_text
+from ..result_table import TableResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .runs import RunHandle
+
+__all__ = ["RunCard", "RunComparison", "RunTable", "StoreStatus"]
+
+
+@dataclass
+class RunCard:
+    """What one run did: shown under a tracked cell."""
+
+    run_id: str
+    name: str
+    experiment_id: str
+    status: str
+    duration_s: float | None
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    parent_id: str | None = None
+    ui_url: str | None = None
+    ui_hint: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    kind: str = "cell"
+
+    @classmethod
+    def from_handle(cls, handle: RunHandle, status: str) -> "RunCard":
+        from ..backend import session
+
+        conf = session.settings()
+        return cls(
+            run_id=handle.run_id,
+            name=handle.name,
+            experiment_id=handle.experiment_id,
+            status=status,
+            duration_s=time.time() - handle.started,
+            params=dict(handle.logged_params),
+            metrics=dict(handle.logged_metrics),
+            parent_id=handle.parent_id,
+            ui_url=conf.ui_run_url(handle.experiment_id, handle.run_id),
+            ui_hint=conf.ui_hint(),
+            warnings=list(handle.warnings),
+            kind=handle.kind,
+        )
+
+    @property
+    def duration_text(self) -> str:
+        return duration_text(self.duration_s)
+
+    def __repr__(self) -> str:
+        lines = [f"run {self.name} ({self.run_id}) {self.status} in {self.duration_text}"]
+        if self.params:
+            lines.append("  params:  " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
+        if self.metrics:
+            lines.append("  metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()))
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines.append(f"  open: {self.ui_url or self.ui_hint}")
+        return "\n".join(lines)
+
+
+
+@dataclass(repr=False)
+class RunTable(TableResult):
+    """Runs, newest first; ``to_pandas()`` gives a DataFrame."""
+
+    rows: list[dict[str, Any]]
+    experiment: str | None = None
+    empty_text = "no runs yet: track one with %%mlops track"
+
+
+
+@dataclass
+class RunComparison:
+    """Runs side by side: one column a run, one row a param or metric."""
+
+    runs: list[dict[str, Any]]  # run_id, name, status, params, metrics
+    show_all: bool = False
+
+    def rows(self) -> list[tuple[str, str, list[Any]]]:
+        """(kind, key, values per run) for the keys that differ (or all with ``show_all``)."""
+        out = []
+        for kind in ("params", "metrics"):
+            keys = sorted({k for r in self.runs for k in r[kind]})
+            for key in keys:
+                values = [r[kind].get(key) for r in self.runs]
+                if self.show_all or len({repr(v) for v in values}) > 1:
+                    out.append((kind[:-1], key, values))
+        return out
+
+    def to_pandas(self) -> pd.DataFrame:
+        import pandas as pd
+
+        names = [f"{r['name']} ({r['run_id'][:8]})" for r in self.runs]
+        index = [f"{kind}.{key}" for kind, key, _ in self.rows()]
+        return pd.DataFrame([v for _, _, v in self.rows()], index=index, columns=names)
+
+    def __repr__(self) -> str:
+        if not self.rows():
+            return "the runs do not differ in any param or metric (use --all to see them)"
+        return self.to_pandas().to_string()
+
+
+
+@dataclass
+class StoreStatus:
+    """Where runs go and what is active."""
+
+    tracking_uri: str
+    store: str
+    embedded: bool
+    experiment: str | None
+    active: list[dict[str, str]]
+    reaped: list[str]
+    ui_hint: str
+
+    def __repr__(self) -> str:
+        lines = [
+            f"tracking URI: {self.tracking_uri}",
+            f"store:        {self.store}{' (embedded)' if self.embedded else ''}",
+            f"experiment:   {self.experiment or 'Default'}",
+        ]
+        if self.active:
+            for run in self.active:
+                lines.append(f"active run:   {run['kind']} {run['name']} ({run['run_id']})")
+        else:
+            lines.append("active run:   none (start one with %mlops track)")
+        if self.reaped:
+            lines.append(f"ended as KILLED at start-up (dead kernels): {', '.join(self.reaped)}")
+        lines.append(f"MLflow UI:    {self.ui_hint}")
+        return "\n".join(lines)
+

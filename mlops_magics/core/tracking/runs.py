@@ -1,0 +1,366 @@
+"""Run lifecycle with batched logging.
+
+A :class:`RunHandle` buffers params, metrics and tags and sends them with ``log_batch`` (MLflow's
+limits: 1000 metrics, 100 params, 100 tags a call), so a cell that logs 120 values costs one round
+trip instead of 120. Small text artifacts (cell source, traceback, environment) are buffered too and
+uploaded with one ``log_artifacts`` call. A run always ends: :meth:`RunHandle.end` terminates it even
+when the flush fails, and :func:`end_all_runs` runs at interpreter exit.
+
+Public Python API: :class:`~.script_runs.track` (context manager and decorator, re-exported here)
+and :func:`active_run`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import getpass
+import os
+import socket
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from ..backend import session, tags
+from .capture import format_param, is_metric_value
+from ..errors import MlopsUsageError, StoreError
+from .results import RunCard
+
+__all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs", "start_run", "track"]
+
+MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
+
+_stack: list["RunHandle"] = []
+_unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
+_stack_lock = threading.RLock()
+_experiments: dict[tuple[str, str], str] = {}
+_heartbeat = None
+
+
+class RunHandle:
+    """One active run of ours: buffered logging, then :meth:`end`."""
+
+    def __init__(self, run_id: str, experiment_id: str, name: str, kind: str, parent_id: str | None,
+                 fluent: bool, owned: bool = True) -> None:
+        self.run_id = run_id
+        self.owned = owned  # False when attached to a run another process started and will end
+        self.experiment_id = experiment_id
+        self.name = name
+        self.kind = kind
+        self.parent_id = parent_id
+        self.fluent = fluent
+        self.started = time.time()
+        self.client = session.client()
+        self.tracking_uri = session.settings().tracking_uri
+        self.warnings: list[str] = []
+        self.logged_params: dict[str, str] = {}
+        self.logged_metrics: dict[str, float] = {}
+        self.ended: RunCard | None = None
+        self._params: dict[str, str] = {}
+        self._metrics: list[Any] = []
+        self._tags: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<RunHandle {self.kind} {self.name!r} {self.run_id}>"
+
+    # -- buffered logging ------------------------------------------------------------------
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        with self._lock:
+            for key, value in params.items():
+                self._params[str(key)] = format_param(value)
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        self.log_metrics({key: value}, step=step)
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        with self._lock:
+            for key, value in metrics.items():
+                if not is_metric_value(value):
+                    raise MlopsUsageError(f"metric {key}={value!r} is not a number")
+                self._metrics.append(Metric(str(key), float(value), now, int(step or 0)))
+                self.logged_metrics[str(key)] = float(value)
+            full = len(self._metrics) >= MAX_METRICS
+        if full:
+            self.flush()
+
+    def set_tag(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._tags[str(key)] = str(value)
+
+    def set_tags(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            self.set_tag(key, value)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        """Buffer a small text artifact (uploaded with the next flush)."""
+        with self._lock:
+            self._texts[artifact_file] = text
+
+    def log_artifact(self, local_path: str | os.PathLike, artifact_path: str | None = None) -> None:
+        """Upload a file or folder now (large artifacts are not worth buffering)."""
+        path = Path(local_path)
+        if not path.exists():
+            raise MlopsUsageError(f"no file or folder at {path}; check the path")
+        if path.is_dir():
+            self.client.log_artifacts(self.run_id, str(path), artifact_path=artifact_path)
+        else:
+            self.client.log_artifact(self.run_id, str(path), artifact_path=artifact_path)
+
+    def flush(self) -> None:
+        """Send everything buffered: one ``log_batch`` per MLflow limit, one artifact upload."""
+        from mlflow.entities import Param, RunTag
+
+        with self._lock:
+            params, metrics, run_tags, texts = self._params, self._metrics, self._tags, self._texts
+            self._params, self._metrics, self._tags, self._texts = {}, [], {}, {}
+        param_items = [Param(k, v) for k, v in params.items()]
+        tag_items = [RunTag(k, v) for k, v in run_tags.items()]
+        first = True
+        while param_items or metrics or tag_items:
+            batch = dict(metrics=metrics[:MAX_METRICS], params=param_items[:MAX_PARAMS], tags=tag_items[:MAX_TAGS])
+            try:
+                self.client.log_batch(self.run_id, **batch)
+            except Exception as exc:
+                if not (first and batch["params"] and "param" in str(exc).lower()):
+                    raise
+                # MLflow refuses to change a param (autolog may have logged it first): keep its value
+                batch["params"] = self._without_conflicts(batch["params"])
+                self.client.log_batch(self.run_id, **batch)
+                params = {p.key: p.value for p in batch["params"]}
+            first = False
+            metrics, param_items, tag_items = (
+                metrics[MAX_METRICS:], param_items[MAX_PARAMS:], tag_items[MAX_TAGS:]
+            )
+        self.logged_params.update(params)
+        if texts:
+            with tempfile.TemporaryDirectory(prefix="mlops-artifacts-") as tmp:
+                for name, text in texts.items():
+                    target = Path(tmp, name)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+                self.client.log_artifacts(self.run_id, tmp)
+
+    def _without_conflicts(self, params: list) -> list:
+        existing = self.client.get_run(self.run_id).data.params
+        kept = []
+        for p in params:
+            if p.key in existing and existing[p.key] != p.value:
+                self.warnings.append(f"param {p.key}={p.value} not logged: the run already has {p.key}={existing[p.key]}")
+            elif p.key not in existing:
+                kept.append(p)
+        return kept
+
+    # -- the end ---------------------------------------------------------------------------
+    def end(self, status: str = "FINISHED") -> RunCard:
+        """Flush and terminate the run (always terminated, even if the flush fails)."""
+        if self.ended is not None:
+            return self.ended
+        try:
+            self.flush()
+        except Exception as exc:  # noqa: BLE001 - shown in the run card; the run must still end
+            self.warnings.append(f"some values were not logged: {exc}")
+            if status == "FINISHED":
+                status = "FAILED"
+        try:
+            if not self.owned:
+                pass  # attached: the process that started the run ends it
+            elif self.fluent:
+                import mlflow
+
+                active = mlflow.active_run()
+                if active is not None and active.info.run_id == self.run_id:
+                    mlflow.end_run(status=status)
+                else:
+                    self.client.set_terminated(self.run_id, status=status)
+            else:
+                self.client.set_terminated(self.run_id, status=status)
+        finally:
+            _pop(self)
+        self.ended = RunCard.from_handle(self, status)
+        return self.ended
+
+
+def _pop(handle: RunHandle) -> None:
+    with _stack_lock:
+        for group in (_stack, _unstacked):
+            if handle in group:
+                group.remove(handle)
+        if not _stack and not _unstacked and _heartbeat is not None:
+            _heartbeat.stop()
+
+
+def _start_heartbeat() -> None:
+    global _heartbeat
+    from .reaper import Heartbeat
+
+    if _heartbeat is None:
+        _heartbeat = Heartbeat(session.client, lambda: [h.run_id for h in active_runs() + _unstacked])
+    _heartbeat.start()
+
+
+def _current_experiment_id() -> str:
+    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default."""
+    try:
+        from mlflow.tracking.fluent import _get_experiment_id  # no public getter exists
+
+        return _get_experiment_id() or "0"
+    except ImportError:  # pragma: no cover - guards against MLflow moving it
+        return os.environ.get("MLFLOW_EXPERIMENT_ID", "0")
+
+
+def experiment_id_for(name: str | None) -> str:
+    """The id of experiment ``name`` (created when missing; artifacts under MLOPS_HOME when embedded)."""
+    conf = session.ready()
+    if not name:
+        return _current_experiment_id()
+    key = (conf.tracking_uri, name)
+    if key in _experiments:
+        return _experiments[key]
+    client = session.client()
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        location = None
+        if conf.embedded:
+            location = (conf.artifact_root / _safe_folder(name)).as_uri()
+        try:
+            experiment_id = client.create_experiment(name, artifact_location=location)
+        except Exception:  # created by another process meanwhile
+            experiment = client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+            experiment_id = experiment.experiment_id
+    else:
+        if experiment.lifecycle_stage == "deleted":
+            raise MlopsUsageError(
+                f"experiment '{name}' is deleted; restore it in the MLflow UI or pick another name"
+            )
+        experiment_id = experiment.experiment_id
+    _experiments[key] = experiment_id
+    return experiment_id
+
+
+def _safe_folder(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "experiment"
+
+
+def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
+    """Tags every run of ours carries (identity, liveness, source)."""
+    values = {
+        tags.CLIENT: tags.CLIENT_NAME,
+        tags.KIND: kind,
+        tags.HOST: socket.gethostname(),
+        tags.PID: str(os.getpid()),
+        tags.HEARTBEAT: f"{time.time():.0f}",
+    }
+    try:
+        values[tags.USER] = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        pass
+    if notebook:
+        values[tags.NOTEBOOK] = notebook
+        values[tags.SOURCE_NAME] = notebook
+        values[tags.SOURCE_TYPE] = "NOTEBOOK"
+    return values
+
+
+def start_run(kind: str, *, experiment: str | None = None, run_name: str | None = None,
+              parent: RunHandle | None = None, extra_tags: dict[str, str] | None = None,
+              fluent: bool = False, notebook: str | None = None, stacked: bool = True) -> RunHandle:
+    """Start a run of ours and push it on the active stack.
+
+    ``stacked=False`` starts a run that is kept alive (heartbeat) and ended at exit but never
+    becomes :func:`active_run` (a pipeline runner's step runs, which run side by side).
+
+    The experiment is ``experiment`` (by name), else the parent's, else the project's configured
+    one, else MLflow's current one. ``fluent`` runs are also MLflow's active run (so autolog and
+    the user's own ``mlflow.log_*`` calls land in them).
+    """
+    import mlflow
+
+    session.ready()
+    if experiment is None and parent is not None:
+        experiment_id = parent.experiment_id
+    else:
+        experiment_id = experiment_id_for(experiment or session.settings().experiment)
+    run_tags = base_tags(kind, notebook)
+    if parent is not None:
+        run_tags[tags.PARENT] = parent.run_id
+    run_tags.update(extra_tags or {})
+    if fluent:
+        nested = mlflow.active_run() is not None
+        active = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested, tags=run_tags)
+        info = active.info
+    else:
+        info = session.client().create_run(experiment_id, tags=run_tags, run_name=run_name).info
+    handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind,
+                       parent.run_id if parent else None, fluent)
+    with _stack_lock:
+        (_stack if stacked else _unstacked).append(handle)
+    _start_heartbeat()
+    return handle
+
+
+def attach_run(run_id: str, kind: str) -> RunHandle:
+    """A handle on a run another process started (a pipeline step's run): we log, it ends it."""
+    try:
+        info = session.client().get_run(run_id).info
+    except Exception:
+        raise StoreError(f"cannot attach to run {run_id}: it is not in {session.settings().tracking_uri}") from None
+    handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind, None, fluent=False, owned=False)
+    with _stack_lock:
+        _stack.append(handle)
+    return handle
+
+
+def active_runs() -> list[RunHandle]:
+    """Our active runs, outermost first."""
+    with _stack_lock:
+        return list(_stack)
+
+
+def active_run() -> RunHandle | None:
+    """The innermost active run of ours, or None."""
+    with _stack_lock:
+        return _stack[-1] if _stack else None
+
+
+def end_all_runs(status: str = "FINISHED") -> list[RunCard]:
+    """End every active run of ours, innermost first (interpreter exit, unload, tests)."""
+    cards = []
+    with _stack_lock:
+        handles = list(_unstacked) + list(_stack)
+    for handle in reversed(handles):
+        try:
+            cards.append(handle.end(status))
+        except Exception:  # noqa: BLE001 - at exit there is nobody to tell; keep ending the others
+            _pop(handle)
+    return cards
+
+
+atexit.register(end_all_runs, "FINISHED")
+
+
+def status_for_exception(exc: BaseException | None) -> str:
+    """FINISHED, FAILED for an exception, KILLED for an interrupt."""
+    if exc is None:
+        return "FINISHED"
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return "KILLED"
+    return "FAILED"
+
+
+def format_traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+from .script_runs import track  # noqa: E402 - re-exported; it builds on everything above
