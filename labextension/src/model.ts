@@ -220,19 +220,39 @@ export function formatMetric(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
-/** Human file size. */
+/**
+ * A size written the way the CLI and the notebook cards write it (Python's
+ * `mlops_magics.core.datastore.results.human_size`): decimal units (1 KB = 1000 B), whole bytes
+ * below 1 KB, one decimal above, ties rounded half to even like Python's `format(x, '.1f')`.
+ */
 export function formatBytes(size: number | null | undefined): string {
-  if (size === null || size === undefined) {
+  if (size === null || size === undefined || !Number.isFinite(size)) {
     return '';
   }
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = size;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
+  for (const unit of units) {
+    if (v < 1000 || unit === 'TB') {
+      return unit === 'B' ? `${Math.trunc(v)} B` : `${fixed1(v)} ${unit}`;
+    }
+    v /= 1000;
   }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+  return `${size} B`;
+}
+
+/**
+ * `x` with one decimal, rounded like Python (correctly rounded, exact ties to even). JavaScript's
+ * `toFixed` is correctly rounded too but sends exact ties up; a double is an exact tie at one
+ * decimal only when `4x` is an odd integer (x = m/4), where `10x` is exact.
+ */
+function fixed1(x: number): string {
+  const four = x * 4;
+  if (Number.isInteger(four) && Math.abs(four % 2) === 1) {
+    const low = Math.floor(x * 10);
+    const n = low % 2 === 0 ? low : low + 1;
+    return (n / 10).toFixed(1);
+  }
+  return x.toFixed(1);
 }
 
 /** CSS modifier for a run or step status. */
@@ -264,7 +284,11 @@ export function safeHttpUrl(url: string | null | undefined): string | null {
 }
 
 /** The MLflow UI page of a run, when a tracking server URL is known. */
-export function mlflowRunUrl(base: string | null, experimentId: string, runId: string): string | null {
+export function mlflowRunUrl(
+  base: string | null,
+  experimentId: string,
+  runId: string
+): string | null {
   const safe = safeHttpUrl(base);
   if (!safe) {
     return null;
@@ -273,7 +297,9 @@ export function mlflowRunUrl(base: string | null, experimentId: string, runId: s
 }
 
 /** A query string from the defined, non-empty values. */
-export function buildQuery(params: Record<string, string | number | boolean | null | undefined>): string {
+export function buildQuery(
+  params: Record<string, string | number | boolean | null | undefined>
+): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || value === '') {
@@ -285,7 +311,10 @@ export function buildQuery(params: Record<string, string | number | boolean | nu
 }
 
 /** Cell tags with `tag` added or removed; `undefined` when no tag is left. */
-export function toggleTag(tags: readonly string[] | undefined | null, tag: string): string[] | undefined {
+export function toggleTag(
+  tags: readonly string[] | undefined | null,
+  tag: string
+): string[] | undefined {
   const current = Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [];
   const next = current.includes(tag) ? current.filter(t => t !== tag) : [...current, tag];
   return next.length ? next : undefined;
@@ -398,9 +427,43 @@ export function basename(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** The first `n` metrics of a run as "name=value" texts. */
-export function metricSnippets(metrics: Record<string, number>, n = 2): string[] {
+/** The metrics of a run as "name=value" texts (the server sends a row's first few). */
+export function metricSnippets(metrics: Record<string, number>, n = Infinity): string[] {
   return Object.entries(metrics)
     .slice(0, n)
     .map(([k, v]) => `${k}=${formatMetric(v)}`);
+}
+
+/** What one row of the Runs tab shows; its JSON is the row's signature for keyed updates. */
+export interface IRunRow {
+  id: string;
+  name: string;
+  status: string;
+  kind: string | null;
+  when: string;
+  duration: string;
+  experiment: string | null;
+  metrics: string[];
+}
+
+/**
+ * The row of `run` at client time `now`, the server clock being `serverTime` when the page
+ * arrived at client time `fetchedAt`.
+ */
+export function runRow(
+  run: IRunSummary,
+  serverTime: number,
+  fetchedAt: number,
+  now: number
+): IRunRow {
+  return {
+    id: run.run_id,
+    name: run.name || run.run_id.slice(0, 8),
+    status: run.status,
+    kind: run.kind,
+    when: relativeTime(run.start_time, serverTime + (now - fetchedAt)),
+    duration: formatDuration(elapsedMs(run.start_time, run.end_time, serverTime, fetchedAt, now)),
+    experiment: run.experiment,
+    metrics: metricSnippets(run.metrics)
+  };
 }
