@@ -99,8 +99,12 @@ export class KeyedList<T> {
       } else {
         node = this._render(byKey.get(key) as T);
         if (old) {
+          const focused = old.node.contains(document.activeElement);
           keepOpenState(old.node, node);
           old.node.replaceWith(node);
+          if (focused && node.tabIndex >= 0) {
+            node.focus({ preventScroll: true }); // keyboard users keep their place
+          }
           if (cursor === old.node) {
             cursor = node;
           }

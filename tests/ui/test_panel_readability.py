@@ -24,6 +24,7 @@ from lab_page import (  # noqa: E402
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
 LONG_RUN = "gradient-boosting-churn-model-with-engineered-features-v2"
+LONG_MODEL = "customer-churn-gradient-boosting-production-candidate"
 DATA_BYTES = 92_100  # 92.1 KB in decimal units (what the CLI writes), 89.9 KiB in binary ones
 PARAMS = {
     "max_leaf_nodes": "31",
@@ -93,6 +94,10 @@ def write_project(root: Path) -> None:
         nbformat.v4.new_code_cell("%%mlops track --run-name baseline\nn_estimators = 200\naccuracy = 0.81"),
         nbformat.v4.new_code_cell(f"%%mlops track --run-name {LONG_RUN}\n{body}"),
         nbformat.v4.new_code_cell("%mlops data add data/train.csv --name train -m 'June extract'"),
+        nbformat.v4.new_code_cell(
+            "from sklearn.linear_model import LogisticRegression\n"
+            "clf = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
+            f"%mlops register clf --name {LONG_MODEL} --alias challenger"),
     ]
     nbformat.write(nb, root / "churn.ipynb")
 
@@ -119,6 +124,18 @@ def browser(lab):
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def executed(lab, browser):
+    """The project's notebook, run once in the browser (its runs, data version and model exist)."""
+    page, alerts, problems = open_notebook(browser, lab, "churn.ipynb")
+    assert run_all_cells(page) == []
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")  # later pages show the outputs
+    page.wait_for_function("!window.jupyterapp.shell.currentWidget.context.model.dirty")
+    assert alerts == [] and problems == []
+    page.close()
+    return lab
+
+
 def cli_data_list(root: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLOPS_"))}
     env["MLOPS_HOME"] = str(root / ".mlops")
@@ -129,10 +146,10 @@ def cli_data_list(root: Path) -> str:
     return out.stdout
 
 
-def test_panel_is_readable_at_the_default_width(lab, browser, tmp_path):
+def test_panel_is_readable_at_the_default_width(executed, browser, tmp_path):
+    lab = executed
     shots = screenshot_dir(tmp_path)
     page, alerts, problems = open_notebook(browser, lab, "churn.ipynb")
-    assert run_all_cells(page) == []
     page.click(".jp-SideBar [data-id='mlops-panel']")
     page.wait_for_function("document.querySelectorAll('.mlops-panel .mlops-run').length >= 3", timeout=30_000)
     width = page.evaluate("document.querySelector('.mlops-panel').getBoundingClientRect().width")
@@ -162,19 +179,44 @@ def test_panel_is_readable_at_the_default_width(lab, browser, tmp_path):
     assert page.locator(".mlops-detail-title").inner_text().strip() == LONG_RUN  # the heading: the whole name
     page.screenshot(path=str(shots / "run-details.png"))
 
-    # the Data tab writes the size the way the CLI does, for the same version
+    # the Data tab writes the size the way the CLI does, for the same version; an opened dataset
+    # stays open through refreshes (same DOM node)
     page.click(".mlops-panel .mlops-tab[data-tab='data']")
     size = page.locator(".mlops-view-data .mlops-card-facts .mlops-fact", has_text="KB").first
     size.wait_for(timeout=30_000)
     assert size.inner_text() == "92.1 KB"
     assert "92.1 KB" in cli_data_list(lab["root"])
+    page.click(".mlops-view-data [data-dataset='train'] summary")
+    page.evaluate("window.__mlopsCard = document.querySelector(\".mlops-view-data [data-dataset='train']\")")
+    page.evaluate("window.jupyterapp.commands.execute('mlops:refresh-panel')")
+    assert page.evaluate("document.querySelector(\".mlops-view-data [data-dataset='train']\") === window.__mlopsCard"
+                         " && window.__mlopsCard.open")
+    assert "June extract" in page.locator(".mlops-view-data [data-dataset='train'] .mlops-list").inner_text()
+
+    # the Models tab: a long model name is cut inside its card, with its full name as the title
+    page.click(".mlops-panel .mlops-tab[data-tab='models']")
+    card = page.locator(f".mlops-view-models [data-model='{LONG_MODEL}']")
+    card.wait_for(timeout=30_000)
+    assert "@challenger \u2192 v1" in card.inner_text()
+    models = page.evaluate(NAMES_JS, ".mlops-view-models .mlops-card-name")
+    assert models == [{"text": LONG_MODEL, "title": LONG_MODEL, "cut": True, "lines": 1}]
+    assert page.locator(".mlops-view-models").evaluate("el => el.scrollWidth <= el.clientWidth")
+
+    # no tab is wider than the panel (the Pipelines tab shows its hint: nothing ran as a pipeline)
+    for tab in ("runs", "models", "data", "pipelines"):
+        page.click(f".mlops-panel .mlops-tab[data-tab='{tab}']")
+        page.wait_for_function(f"document.querySelector('.mlops-view-{tab}').textContent.trim().length > 0")
+        page.evaluate("window.jupyterapp.commands.execute('mlops:refresh-panel')")
+        view = page.locator(f".mlops-view-{tab}")
+        assert view.evaluate("el => el.scrollWidth <= el.clientWidth"), tab
+        assert page.evaluate(BROKEN_WORDS_JS, f".mlops-view-{tab} .mlops-empty") == [], tab
     assert alerts == [] and problems == []
     page.close()
 
 
-def test_a_wider_panel_shows_more_of_each_row(lab, browser):
+def test_a_wider_panel_shows_more_of_each_row(executed, browser):
     """The layout uses the width it gets: dragging the sidebar wider shows more metrics per row."""
-    page, alerts, problems = open_notebook(browser, lab, "churn.ipynb")
+    page, alerts, problems = open_notebook(browser, executed, "churn.ipynb")
     page.click(".jp-SideBar [data-id='mlops-panel']")
     row = page.locator(".mlops-run", has_text=LONG_RUN).first
     row.wait_for(timeout=30_000)
