@@ -39,7 +39,10 @@ export async function requestAPI<T>(
   if (!response.ok) {
     const message = (data && (data.message || data.reason)) || response.statusText;
     if (response.status === 404 && endpoint !== 'status' && !data) {
-      throw new ApiError('the mlops_magics server extension is not enabled (jupyter server extension list)', 404);
+      throw new ApiError(
+        'the mlops_magics server extension is not enabled (jupyter server extension list)',
+        404
+      );
     }
     throw new ApiError(String(message), response.status);
   }

@@ -1,7 +1,8 @@
-/** The side panel's Models, Data and Pipelines tabs. All text is set as text. */
+/** The side panel's Models, Data and Pipelines tabs: cards keyed by name, updated in place. */
 
 import { requestAPI } from './api';
-import { code, h } from './dom';
+import { code, h, oneLine } from './dom';
+import { KeyedList, Slot } from './keyed';
 import {
   IDataset,
   IPipelineRun,
@@ -12,130 +13,314 @@ import {
   relativeTime,
   statusClass
 } from './model';
+import { OpenRun, TabView } from './tabview';
 
-/** Opens one run's details in the panel. */
-export type OpenRun = (runId: string) => void;
-
-/** The Models tab: registered models, their versions and aliases. */
-export async function renderModels(openRun: OpenRun): Promise<HTMLElement> {
-  const reply = await requestAPI<{ models: IRegisteredModel[]; ui_url?: string | null }>('models');
-  const root = h('div', { class: 'mlops-models' });
-  if (!reply.models.length) {
-    root.appendChild(
-      h('div', { class: 'mlops-empty' },
-        h('p', null, 'No registered models yet.'),
-        h('p', null, 'Register a fitted model from a notebook with ',
-          code('%mlops register clf --name churn'), ' and point an alias at it with ',
-          code('%mlops promote churn@v1 --to champion'), '.'))
-    );
-    return root;
-  }
-  for (const model of reply.models) {
-    const aliases = Object.entries(model.aliases);
-    const card = h('div', { class: 'mlops-card', 'data-model': model.name },
-      h('div', { class: 'mlops-card-title' }, model.name,
-        ...aliases.map(([alias, v]) => h('span', { class: 'mlops-chip mlops-alias' }, `@${alias} \u2192 v${v}`))),
-      model.description ? h('div', { class: 'mlops-muted' }, model.description) : null
-    );
-    const ul = h('ul', { class: 'mlops-list' });
-    for (const v of model.versions) {
-      ul.appendChild(
-        h('li', { class: 'mlops-row' },
-          h('span', { class: `mlops-dot ${statusClass(v.status)}`, title: v.status }),
-          h('span', { class: 'mlops-run-name' }, `v${v.version}`),
-          ...v.aliases.map(a => h('span', { class: 'mlops-chip mlops-alias' }, `@${a}`)),
-          v.run_id
-            ? h('span', {
-                class: 'mlops-muted mlops-right mlops-clickable',
-                title: 'Open the run',
-                onclick: () => openRun(v.run_id as string)
-              }, `run ${v.run_id.slice(0, 8)}`)
-            : null,
-          h('div', { class: 'mlops-subline mlops-muted' }, relativeTime(v.created, Date.now())))
-      );
-    }
-    card.appendChild(ul);
-    root.appendChild(card);
-  }
-  return root;
+interface IModelsReply {
+  models: IRegisteredModel[];
+  ui_url?: string | null;
 }
 
-/** The Data tab: datasets and their versions. */
-export async function renderData(openRun: OpenRun): Promise<HTMLElement> {
-  const reply = await requestAPI<{ datasets: IDataset[] }>('datasets');
-  const root = h('div', { class: 'mlops-data' });
-  if (!reply.datasets.length) {
-    root.appendChild(
-      h('div', { class: 'mlops-empty' },
-        h('p', null, 'No datasets versioned yet.'),
-        h('p', null, 'Version a file, folder or DataFrame with ', code('%mlops data add PATH_OR_VARIABLE'), '.'))
+interface IDatasetsReply {
+  datasets: IDataset[];
+}
+
+interface IPipelinesReply {
+  pipelines: IPipelineRun[];
+  server_time?: number;
+}
+
+/** A tab whose content is either a hint (nothing there yet, feature missing) or keyed cards. */
+abstract class CardsView<D, T> extends TabView<D> {
+  protected readonly hint = new Slot(h('div', { class: 'mlops-hint-slot' }));
+  protected readonly cards: KeyedList<T>;
+  /** The time the current update renders at (relative times are part of a card's signature). */
+  protected now = 0;
+
+  constructor(
+    tab: 'models' | 'data' | 'pipelines',
+    label: string,
+    protected readonly openRun: OpenRun
+  ) {
+    super(tab, label);
+    const list = h('div', { class: `mlops-cards mlops-${tab}` });
+    this.cards = new KeyedList<T>(
+      list,
+      item => this.key(item),
+      item => JSON.stringify(this.sig(item)),
+      item => this.card(item)
     );
-    return root;
+    this.node.appendChild(this.hint.node);
+    this.node.appendChild(list);
   }
-  for (const ds of reply.datasets) {
-    const latest = ds.latest;
-    const shape = latest.rows !== null ? `${latest.rows.toLocaleString()} rows \u00d7 ${latest.columns ?? '?'} cols` : latest.kind;
-    const card = h('details', { class: 'mlops-card', 'data-dataset': ds.name },
-      h('summary', { class: 'mlops-card-title' }, `${ds.name}@v${latest.version}`,
-        h('span', { class: 'mlops-muted' }, ` ${shape} \u00b7 ${formatBytes(latest.size)} \u00b7 ${ds.count} version(s)`)));
+
+  /** Show `items`, or `hint` (with `hintKey` as its signature) when there is nothing to list. */
+  protected showCards(items: readonly T[], hintKey: string, hint: () => HTMLElement): void {
+    this.now = Date.now();
+    this.hint.set(items.length ? '' : hintKey, () => (items.length ? null : hint()));
+    this.cards.update(items);
+  }
+
+  protected abstract key(item: T): string;
+  protected abstract sig(item: T): unknown;
+  protected abstract card(item: T): HTMLElement;
+}
+
+/** The Models tab: registered models, their versions and aliases. */
+export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
+  constructor(openRun: OpenRun) {
+    super('models', 'Models', openRun);
+  }
+
+  protected fetch(): Promise<IModelsReply> {
+    return requestAPI<IModelsReply>('models');
+  }
+
+  protected render(reply: IModelsReply): void {
+    this.showCards(reply.models, 'none', () =>
+      empty(
+        'No registered models yet.',
+        h(
+          'p',
+          null,
+          'Register a fitted model from a notebook with ',
+          code('%mlops register clf --name churn'),
+          ' and point an alias at it with ',
+          code('%mlops promote churn@v1 --to champion'),
+          '.'
+        )
+      )
+    );
+  }
+
+  protected key(model: IRegisteredModel): string {
+    return model.name;
+  }
+
+  protected sig(model: IRegisteredModel): unknown {
+    return [model, model.versions.map(v => relativeTime(v.created, this.now))];
+  }
+
+  protected card(model: IRegisteredModel): HTMLElement {
+    const aliases = Object.entries(model.aliases);
     const ul = h('ul', { class: 'mlops-list' });
-    for (const v of ds.versions) {
+    for (const v of model.versions) {
+      const runId = v.run_id;
       ul.appendChild(
-        h('li', { class: 'mlops-row' },
+        h(
+          'li',
+          { class: 'mlops-row' },
+          h('span', { class: `mlops-dot ${statusClass(v.status)}`, title: v.status }),
           h('span', { class: 'mlops-run-name' }, `v${v.version}`),
-          h('span', { class: 'mlops-muted' }, ` ${v.hash.slice(0, 10)} \u00b7 ${formatBytes(v.size)}`),
-          h('span', { class: 'mlops-muted mlops-right' }, v.created.replace('T', ' ').slice(0, 16)),
-          v.message ? h('div', { class: 'mlops-subline' }, v.message) : null,
-          v.produced_by
-            ? h('div', {
-                class: 'mlops-subline mlops-muted mlops-clickable',
-                onclick: () => openRun(v.produced_by as string)
-              }, `produced by run ${v.produced_by.slice(0, 8)}`)
-            : null)
+          ...v.aliases.map(a =>
+            h('span', { class: 'mlops-chip mlops-alias', title: `@${a}` }, `@${a}`)
+          ),
+          h('span', { class: 'mlops-muted' }, relativeTime(v.created, this.now)),
+          runId
+            ? h(
+                'span',
+                {
+                  class: 'mlops-muted mlops-right mlops-clickable',
+                  title: `Open run ${runId}`,
+                  onclick: () => this.openRun(runId)
+                },
+                `run ${runId.slice(0, 8)}`
+              )
+            : null
+        )
       );
     }
-    card.appendChild(ul);
-    root.appendChild(card);
+    return h(
+      'div',
+      { class: 'mlops-card', 'data-model': model.name },
+      h(
+        'div',
+        { class: 'mlops-card-title' },
+        oneLine(model.name, 'mlops-card-name'),
+        ...aliases.map(([alias, v]) =>
+          h('span', { class: 'mlops-chip mlops-alias' }, `@${alias} \u2192 v${v}`)
+        )
+      ),
+      model.description ? h('div', { class: 'mlops-muted mlops-prose' }, model.description) : null,
+      ul
+    );
   }
-  return root;
+}
+
+/** The Data tab: datasets and their versions (sizes written as the CLI writes them). */
+export class DataView extends CardsView<IDatasetsReply, IDataset> {
+  constructor(openRun: OpenRun) {
+    super('data', 'Data', openRun);
+  }
+
+  protected fetch(): Promise<IDatasetsReply> {
+    return requestAPI<IDatasetsReply>('datasets');
+  }
+
+  protected render(reply: IDatasetsReply): void {
+    this.showCards(reply.datasets, 'none', () =>
+      empty(
+        'No datasets versioned yet.',
+        h(
+          'p',
+          null,
+          'Version a file, folder or DataFrame with ',
+          code('%mlops data add PATH_OR_VARIABLE'),
+          '.'
+        )
+      )
+    );
+  }
+
+  protected key(ds: IDataset): string {
+    return ds.name;
+  }
+
+  protected sig(ds: IDataset): unknown {
+    return ds;
+  }
+
+  protected card(ds: IDataset): HTMLElement {
+    const latest = ds.latest;
+    const shape =
+      latest.rows !== null
+        ? `${latest.rows.toLocaleString()} rows \u00d7 ${latest.columns ?? '?'} cols`
+        : latest.kind;
+    const ul = h('ul', { class: 'mlops-list' });
+    for (const v of ds.versions) {
+      const producer = v.produced_by;
+      ul.appendChild(
+        h(
+          'li',
+          { class: 'mlops-row', 'data-version': String(v.version) },
+          h('span', { class: 'mlops-run-name' }, `v${v.version}`),
+          h('span', { class: 'mlops-muted mlops-hash', title: v.hash }, v.hash.slice(0, 10)),
+          h('span', { class: 'mlops-muted mlops-size' }, formatBytes(v.size)),
+          h('span', { class: 'mlops-muted mlops-right' }, v.created.replace('T', ' ').slice(0, 16)),
+          v.message ? h('div', { class: 'mlops-subline mlops-prose' }, v.message) : null,
+          producer
+            ? h(
+                'div',
+                {
+                  class: 'mlops-subline mlops-muted mlops-clickable',
+                  title: `Open run ${producer}`,
+                  onclick: () => this.openRun(producer)
+                },
+                `produced by run ${producer.slice(0, 8)}`
+              )
+            : null
+        )
+      );
+    }
+    return h(
+      'details',
+      { class: 'mlops-card', 'data-dataset': ds.name },
+      h(
+        'summary',
+        { class: 'mlops-card-title' },
+        oneLine(`${ds.name}@v${latest.version}`, 'mlops-card-name'),
+        h(
+          'span',
+          { class: 'mlops-muted mlops-card-facts' },
+          ...[shape, formatBytes(latest.size), `${ds.count} version${ds.count === 1 ? '' : 's'}`]
+            .filter(Boolean)
+            .map(t => h('span', { class: 'mlops-fact' }, t))
+        )
+      ),
+      ul
+    );
+  }
 }
 
 /** The Pipelines tab: executions with their step states. */
-export async function renderPipelines(openRun: OpenRun): Promise<HTMLElement> {
-  const reply = await requestAPI<{ pipelines: IPipelineRun[]; server_time?: number }>('pipelines');
-  const root = h('div', { class: 'mlops-pipelines' });
-  if (!reply.pipelines.length) {
-    root.appendChild(
-      h('div', { class: 'mlops-empty' },
-        h('p', null, 'No pipeline runs yet.'),
-        h('p', null, 'Run a pipeline of notebooks with ', code('%mlops pipeline run pipeline.yaml'), ' (or ',
-          code('mlops run pipeline.yaml'), ' in a terminal), or use "Run notebook with parameters\u2026" on a notebook.'))
-    );
-    return root;
+export class PipelinesView extends CardsView<IPipelinesReply, IPipelineRun> {
+  private _serverTime = 0;
+  private _fetchedAt = 0;
+
+  constructor(openRun: OpenRun) {
+    super('pipelines', 'Pipelines', openRun);
   }
-  const fetchedAt = Date.now();
-  for (const p of reply.pipelines) {
-    const elapsed = elapsedMs(p.start_time, p.end_time, reply.server_time ?? fetchedAt, fetchedAt, Date.now());
-    const card = h('div', { class: 'mlops-card', 'data-pipeline': p.pipeline },
-      h('div', { class: 'mlops-card-title mlops-clickable', onclick: () => openRun(p.run_id) },
-        h('span', { class: `mlops-dot ${statusClass(p.status)}`, title: p.status }),
-        p.pipeline,
-        h('span', { class: 'mlops-muted' }, ` ${relativeTime(p.start_time, Date.now())} \u00b7 ${formatDuration(elapsed)}`)));
+
+  protected async fetch(): Promise<IPipelinesReply> {
+    const reply = await requestAPI<IPipelinesReply>('pipelines');
+    this._fetchedAt = Date.now();
+    this._serverTime = reply.server_time ?? this._fetchedAt;
+    return reply;
+  }
+
+  protected render(reply: IPipelinesReply): void {
+    this.showCards(reply.pipelines, 'none', () =>
+      empty(
+        'No pipeline runs yet.',
+        h(
+          'p',
+          null,
+          'Run a pipeline of notebooks with ',
+          code('%mlops pipeline run pipeline.yaml'),
+          ' (or ',
+          code('mlops run pipeline.yaml'),
+          ' in a terminal), or use "Run notebook with parameters\u2026" on a notebook.'
+        )
+      )
+    );
+  }
+
+  protected key(p: IPipelineRun): string {
+    return p.run_id;
+  }
+
+  protected sig(p: IPipelineRun): unknown {
+    return [p, this._facts(p)];
+  }
+
+  private _facts(p: IPipelineRun): string {
+    const elapsed = elapsedMs(
+      p.start_time,
+      p.end_time,
+      this._serverTime,
+      this._fetchedAt,
+      this.now
+    );
+    const when = relativeTime(p.start_time, this._serverTime + (this.now - this._fetchedAt));
+    return `${when} \u00b7 ${formatDuration(elapsed)}`;
+  }
+
+  protected card(p: IPipelineRun): HTMLElement {
     const steps = h('div', { class: 'mlops-steps' });
     for (const s of p.steps) {
       steps.appendChild(
-        h('span', {
-          class: `mlops-step ${statusClass(s.state)}`,
-          title: [s.state, s.reason, s.error].filter(Boolean).join('\n'),
-          onclick: () => openRun(s.run_id)
-        }, `${s.name}: ${s.state}`)
+        h(
+          'span',
+          {
+            class: `mlops-step ${statusClass(s.state)}`,
+            title: [s.name, s.state, s.reason, s.error].filter(Boolean).join('\n'),
+            onclick: () => this.openRun(s.run_id)
+          },
+          `${s.name}: ${s.state}`
+        )
       );
     }
     if (!p.steps.length) {
       steps.appendChild(h('span', { class: 'mlops-muted' }, 'every step reused from cache'));
     }
-    card.appendChild(steps);
-    root.appendChild(card);
+    return h(
+      'div',
+      { class: 'mlops-card', 'data-pipeline': p.pipeline },
+      h(
+        'div',
+        {
+          class: 'mlops-card-title mlops-clickable',
+          title: `Open run ${p.run_id}`,
+          onclick: () => this.openRun(p.run_id)
+        },
+        h('span', { class: `mlops-dot ${statusClass(p.status)}`, title: p.status }),
+        oneLine(p.pipeline, 'mlops-card-name'),
+        h('span', { class: 'mlops-muted mlops-card-facts' }, this._facts(p))
+      ),
+      steps
+    );
   }
-  return root;
+}
+
+function empty(first: string, ...more: HTMLElement[]): HTMLElement {
+  return h('div', { class: 'mlops-empty' }, h('p', null, first), ...more);
 }

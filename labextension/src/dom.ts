@@ -61,3 +61,18 @@ export function clear(el: Element): void {
 export function code(text: string): HTMLElement {
   return h('code', { class: 'mlops-code' }, text);
 }
+
+/** A one-line text that an ellipsis may cut at narrow widths: its full text is its tooltip. */
+export function oneLine(text: string, cls = ''): HTMLElement {
+  return h('span', { class: `mlops-oneline ${cls}`.trim(), title: text }, text);
+}
+
+/** Name/value pairs as a `<dl>`: names on one line (tooltip when cut), values wrap between words. */
+export function keyValues(rows: readonly (readonly [string, Child])[], cls: string): HTMLElement {
+  const dl = h('dl', { class: `mlops-kv ${cls}` });
+  for (const [key, value] of rows) {
+    dl.appendChild(h('dt', { class: 'mlops-kv-key', title: key }, key));
+    dl.appendChild(h('dd', { class: 'mlops-kv-value' }, value));
+  }
+  return dl;
+}

@@ -3,6 +3,10 @@
  * it is unit-tested with vitest in node.
  */
 
+import { elapsedMs, formatDuration, formatMetric, relativeTime } from './format';
+
+export * from './format';
+
 export interface IRunSummary {
   run_id: string;
   name: string;
@@ -132,108 +136,6 @@ export interface IJob {
   } | null;
 }
 
-/** A duration in milliseconds as people read it: "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !isFinite(ms) || ms < 0) {
-    return '-';
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)} ms`;
-  }
-  const s = ms / 1000;
-  if (s < 60) {
-    return `${s.toFixed(1)} s`;
-  }
-  const total = Math.floor(s);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const sec = total % 60;
-  if (h > 0) {
-    return `${h} h ${String(m).padStart(2, '0')} min`;
-  }
-  return `${m} min ${String(sec).padStart(2, '0')} s`;
-}
-
-/** A running clock, "0:07", "12:34", "1:02:03". */
-export function formatClock(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return (h > 0 ? `${h}:` : '') + `${mm}:${String(s).padStart(2, '0')}`;
-}
-
-/**
- * Elapsed time of a run at client time `now`, corrected for the clock skew between the server
- * (`serverTime`, sent with the data) and the client (`fetchedAt`, when the data arrived).
- */
-export function elapsedMs(
-  startTime: number | null,
-  endTime: number | null,
-  serverTime: number,
-  fetchedAt: number,
-  now: number
-): number | null {
-  if (startTime === null) {
-    return null;
-  }
-  if (endTime !== null) {
-    return endTime - startTime;
-  }
-  const serverNow = serverTime + (now - fetchedAt);
-  return Math.max(0, serverNow - startTime);
-}
-
-/** "just now", "5 min ago", "3 h ago", or the date for older. */
-export function relativeTime(ms: number | null, now: number): string {
-  if (ms === null) {
-    return '';
-  }
-  const diff = (now - ms) / 1000;
-  if (diff < 45) {
-    return 'just now';
-  }
-  if (diff < 3600) {
-    return `${Math.round(diff / 60)} min ago`;
-  }
-  if (diff < 86400) {
-    return `${Math.round(diff / 3600)} h ago`;
-  }
-  const d = new Date(ms);
-  return d.toISOString().slice(0, 10);
-}
-
-/** A metric value compactly: 4 significant digits, integers as they are. */
-export function formatMetric(value: number): string {
-  if (!isFinite(value)) {
-    return String(value);
-  }
-  if (Number.isInteger(value) && Math.abs(value) < 1e9) {
-    return String(value);
-  }
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) {
-    return value.toExponential(3);
-  }
-  return String(Number(value.toPrecision(4)));
-}
-
-/** Human file size. */
-export function formatBytes(size: number | null | undefined): string {
-  if (size === null || size === undefined) {
-    return '';
-  }
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = size;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
 /** CSS modifier for a run or step status. */
 export function statusClass(status: string): string {
   const s = status.toLowerCase();
@@ -263,7 +165,11 @@ export function safeHttpUrl(url: string | null | undefined): string | null {
 }
 
 /** The MLflow UI page of a run, when a tracking server URL is known. */
-export function mlflowRunUrl(base: string | null, experimentId: string, runId: string): string | null {
+export function mlflowRunUrl(
+  base: string | null,
+  experimentId: string,
+  runId: string
+): string | null {
   const safe = safeHttpUrl(base);
   if (!safe) {
     return null;
@@ -272,7 +178,9 @@ export function mlflowRunUrl(base: string | null, experimentId: string, runId: s
 }
 
 /** A query string from the defined, non-empty values. */
-export function buildQuery(params: Record<string, string | number | boolean | null | undefined>): string {
+export function buildQuery(
+  params: Record<string, string | number | boolean | null | undefined>
+): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || value === '') {
@@ -284,7 +192,10 @@ export function buildQuery(params: Record<string, string | number | boolean | nu
 }
 
 /** Cell tags with `tag` added or removed; `undefined` when no tag is left. */
-export function toggleTag(tags: readonly string[] | undefined | null, tag: string): string[] | undefined {
+export function toggleTag(
+  tags: readonly string[] | undefined | null,
+  tag: string
+): string[] | undefined {
   const current = Array.isArray(tags) ? tags.filter(t => typeof t === 'string') : [];
   const next = current.includes(tag) ? current.filter(t => t !== tag) : [...current, tag];
   return next.length ? next : undefined;
@@ -397,9 +308,43 @@ export function basename(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** The first `n` metrics of a run as "name=value" texts. */
-export function metricSnippets(metrics: Record<string, number>, n = 2): string[] {
+/** The metrics of a run as "name=value" texts (the server sends a row's first few). */
+export function metricSnippets(metrics: Record<string, number>, n = Infinity): string[] {
   return Object.entries(metrics)
     .slice(0, n)
     .map(([k, v]) => `${k}=${formatMetric(v)}`);
+}
+
+/** What one row of the Runs tab shows; its JSON is the row's signature for keyed updates. */
+export interface IRunRow {
+  id: string;
+  name: string;
+  status: string;
+  kind: string | null;
+  when: string;
+  duration: string;
+  experiment: string | null;
+  metrics: string[];
+}
+
+/**
+ * The row of `run` at client time `now`, the server clock being `serverTime` when the page
+ * arrived at client time `fetchedAt`.
+ */
+export function runRow(
+  run: IRunSummary,
+  serverTime: number,
+  fetchedAt: number,
+  now: number
+): IRunRow {
+  return {
+    id: run.run_id,
+    name: run.name || run.run_id.slice(0, 8),
+    status: run.status,
+    kind: run.kind,
+    when: relativeTime(run.start_time, serverTime + (now - fetchedAt)),
+    duration: formatDuration(elapsedMs(run.start_time, run.end_time, serverTime, fetchedAt, now)),
+    experiment: run.experiment,
+    metrics: metricSnippets(run.metrics)
+  };
 }

@@ -13,6 +13,7 @@ import {
   formatMetric,
   mlflowRunUrl,
   relativeTime,
+  runRow,
   safeHttpUrl,
   statusClass,
   toggleTag
@@ -20,14 +21,32 @@ import {
 
 function run(id: string, extra: Partial<IRunSummary> = {}): IRunSummary {
   return {
-    run_id: id, name: `run-${id}`, status: 'FINISHED', experiment_id: '0', experiment: 'Default',
-    start_time: 1000, end_time: 2000, kind: 'cell', parent_id: null, notebook: null, in_notebook: false,
-    metrics: {}, ui_url: null, ...extra
+    run_id: id,
+    name: `run-${id}`,
+    status: 'FINISHED',
+    experiment_id: '0',
+    experiment: 'Default',
+    start_time: 1000,
+    end_time: 2000,
+    kind: 'cell',
+    parent_id: null,
+    notebook: null,
+    in_notebook: false,
+    metrics: {},
+    ui_url: null,
+    ...extra
   };
 }
 
 function page(runs: IRunSummary[], next: string | null = null): IRunPage {
-  return { runs, next_page_token: next, server_time: 10_000, store: '/p/.mlops', store_exists: true, ui_url: null };
+  return {
+    runs,
+    next_page_token: next,
+    server_time: 10_000,
+    store: '/p/.mlops',
+    store_exists: true,
+    ui_url: null
+  };
 }
 
 describe('formatting', () => {
@@ -49,8 +68,33 @@ describe('formatting', () => {
     expect(formatMetric(0.912345)).toBe('0.9123');
     expect(formatMetric(0.00001234)).toBe('1.234e-5');
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(2048)).toBe('2.0 KB');
     expect(formatBytes(null)).toBe('');
+  });
+  it('sizes exactly as the CLI writes them (Python human_size, decimal units, ties to even)', () => {
+    // [bytes, text]: the text is what mlops_magics.core.formatting.human_size returns
+    const python: [number, string][] = [
+      [0, '0 B'],
+      [999, '999 B'],
+      [1000, '1.0 KB'],
+      [1049, '1.0 KB'],
+      [1050, '1.1 KB'],
+      [1150, '1.1 KB'],
+      [1250, '1.2 KB'],
+      [1350, '1.4 KB'],
+      [1750, '1.8 KB'],
+      [2048, '2.0 KB'],
+      [92100, '92.1 KB'],
+      [94310, '94.3 KB'],
+      [999949, '999.9 KB'],
+      [999950, '1000.0 KB'],
+      [1000000, '1.0 MB'],
+      [1250000, '1.2 MB'],
+      [12345678, '12.3 MB'],
+      [5500000000, '5.5 GB'],
+      [3210000000000, '3.2 TB'],
+      [7250000000000000, '7250.0 TB']
+    ];
+    expect(python.map(([n]) => [n, formatBytes(n)])).toEqual(python);
   });
   it('relative times', () => {
     const now = 1_000_000_000_000;
@@ -90,7 +134,9 @@ describe('links and queries', () => {
     expect(safeHttpUrl('http://127.0.0.1:5000')).toBe('http://127.0.0.1:5000/');
   });
   it('MLflow run urls', () => {
-    expect(mlflowRunUrl('http://mlflow:5000/', '3', 'abc')).toBe('http://mlflow:5000/#/experiments/3/runs/abc');
+    expect(mlflowRunUrl('http://mlflow:5000/', '3', 'abc')).toBe(
+      'http://mlflow:5000/#/experiments/3/runs/abc'
+    );
     expect(mlflowRunUrl(null, '3', 'abc')).toBeNull();
   });
   it('query strings skip empty values and encode', () => {
@@ -140,5 +186,32 @@ describe('RunList', () => {
     const evil = '<img src=x onerror=alert(1)>';
     list.reset(page([run('x', { name: evil })]), null, 0);
     expect(list.runs[0].name).toBe(evil);
+  });
+});
+
+describe('runRow', () => {
+  it('what a row shows, with the server clock', () => {
+    const row = runRow(
+      run('r1', {
+        name: '',
+        status: 'RUNNING',
+        start_time: 4_000,
+        end_time: null,
+        metrics: { auc: 0.91234 }
+      }),
+      10_000,
+      0,
+      2_000
+    );
+    expect(row).toEqual({
+      id: 'r1',
+      name: 'r1',
+      status: 'RUNNING',
+      kind: 'cell',
+      when: 'just now',
+      duration: '8.0 s',
+      experiment: 'Default',
+      metrics: ['auc=0.9123']
+    });
   });
 });

@@ -50,6 +50,7 @@ def test_wheel_contains_the_prebuilt_extension(tmp_path):
     ext = f"{data}/data/share/jupyter/labextensions/mlops-magics/"
     assert f"{ext}package.json" in names
     assert f"{ext}install.json" in names
+    assert f"{ext}schemas/mlops-magics/plugin.json" in names  # the settings schema (toolbars, intervals)
     assert any(re.fullmatch(re.escape(ext) + r"static/remoteEntry\.[0-9a-f]+\.js", n) for n in names), names
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/mlops_magics.json" in names
     assert not any("node_modules" in n for n in names)

@@ -1,7 +1,9 @@
 """Notebook 7 (the classic-style app on JupyterLab components): the extension degrades cleanly.
 
-The side panel and status bar are JupyterLab-shell pieces; in Notebook 7 the notebook must open,
-run a tracked cell and show its run card with no error from our extension in the browser console.
+The side panel and the status bar are JupyterLab-shell pieces; in Notebook 7 the notebook must open,
+run a tracked cell and show its run card, the schema's toolbar buttons must be there, and the browser
+console must stay free of errors: any console error or uncaught exception fails the test (the only
+exceptions are the exact messages of ``lab_page.ALLOWED_CONSOLE_ERRORS``).
 """
 
 from __future__ import annotations
@@ -11,21 +13,18 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_proc import TOKEN, start_jupyter, stop_jupyter  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lab_page import (  # noqa: E402
+    CHROMIUM, CHROMIUM_ARGS, TOKEN, run_all_cells, start_jupyter, stop_jupyter, watch_console,
+)
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def test_notebook7_opens_runs_and_shows_the_run_card(tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     pytest.importorskip("notebook")
-    pytest.importorskip("playwright")
     import nbformat
     from playwright.sync_api import sync_playwright
 
@@ -37,26 +36,32 @@ def test_notebook7_opens_runs_and_shows_the_run_card(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("%load_ext mlops_magics"),
                 nbformat.v4.new_code_cell("%%mlops track --run-name nb7\nalpha = 0.1\nscore = alpha * 5")]
     nbformat.write(nb, root / "demo.ipynb")
-    proc, url, log = start_jupyter("notebook", root, root / ".mlops")
+    labconfig = tmp_path / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    proc, url, log = start_jupyter("notebook", root, root / ".mlops", [
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+    ])
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page()
-            problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "mlops" in m.text.lower() else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+            problems = watch_console(page)
             page.goto(f"{url}/notebooks/demo.ipynb?token={TOKEN}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.wait_for_function("document.querySelector('.jp-Notebook') !== null", timeout=30_000)
-            page.wait_for_timeout(3_000)  # let the kernel connect
-            page.keyboard.press("Escape")
-            for _ in range(2):  # run both cells: shift+enter from the first one
-                page.locator(".jp-Notebook .jp-Cell").first.click() if _ == 0 else None
-                page.keyboard.press("Shift+Enter")
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus"
+                                   " === 'idle'", timeout=90_000)
+            # the notebook toolbar carries the buttons our settings schema declares
+            page.locator("[data-jp-item-name='mlops-toggle-parameters']").wait_for(timeout=30_000)
+            assert page.locator("[data-jp-item-name='mlops-run-with-parameters']").count() == 1
+            errors = run_all_cells(page)
             page.wait_for_selector(".mlops-run-card", timeout=90_000)
             card = page.locator(".mlops-run-card").first.inner_text()
             browser.close()
+        assert errors == []
         assert "nb7" in card and "FINISHED" in card
-        assert not [p for p in problems if "mlops" in p.lower()], problems
+        assert problems == []
     finally:
         stop_jupyter(proc)

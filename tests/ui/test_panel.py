@@ -9,31 +9,21 @@ test's temporary folder.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_proc import TOKEN, start_jupyter, stop_jupyter  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lab_page import (  # noqa: E402
+    CHROMIUM, CHROMIUM_ARGS, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
+)
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<img src=x onerror=alert(1)>"
-REPO = Path(__file__).resolve().parents[2]
-
-
-def screenshot_dir(tmp_path: Path) -> Path:
-    if os.environ.get("MLOPS_SCREENSHOTS") == "1":
-        folder = REPO / "docs" / "screenshots"
-    else:
-        folder = tmp_path / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+TOGGLE = "[data-jp-item-name='mlops-toggle-parameters']"
+RUN_WITH = "[data-jp-item-name='mlops-run-with-parameters']"
 
 
 def write_notebook(path: Path) -> None:
@@ -50,52 +40,23 @@ def write_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def open_notebook(browser, lab, name: str, height: int):
-    """A page with notebook ``name`` open and its kernel idle; the list that collects any JS alert."""
-    page = browser.new_page(viewport={"width": 1400, "height": height})
-    alerts: list[str] = []
-    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
-    page.goto(f"{lab['url']}/lab/tree/{name}?token={TOKEN}&reset")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=90_000)
-    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'",
-                           timeout=90_000)
-    return page, alerts
-
-
-def run_all_cells(page) -> list[str]:
-    """Run every cell of the open notebook, wait for all of them; the errors they raised."""
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
-        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
-        timeout=120_000)
-    return page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
-                         ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
-                         ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
+def kernel_execute(page, code: str) -> None:
+    """Run ``code`` on the open notebook's kernel (not as a cell) and wait for it to finish."""
+    page.evaluate("""async (code) => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        await panel.sessionContext.session.kernel.requestExecute({code}).done; }""", code)
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright")
     base = tmp_path_factory.mktemp("panel-ui")
     root = base / "project"
     root.mkdir()
     (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     write_notebook(root / "demo.ipynb")
-    labconfig = base / "jupyter-config" / "labconfig"  # the server's isolated JUPYTER_CONFIG_DIR
-    labconfig.mkdir(parents=True)
-    (labconfig / "page_config.json").write_text(
-        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
-    proc, url, log = start_jupyter("lab", root, root / ".mlops", [
-        "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={base / 'workspaces'}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ])
+    proc, url, log = start_lab(base, root)
     yield {"url": url, "root": root, "log": log}
     stop_jupyter(proc)
 
@@ -112,24 +73,24 @@ def browser(lab):
 
 def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     shots = screenshot_dir(tmp_path)
-    page, alerts = open_notebook(browser, lab, "demo.ipynb", height=860)
+    page, alerts, problems = open_notebook(browser, lab, "demo.ipynb", height=860)
 
-    # the extension's pieces are there before anything ran
+    # the extension's pieces are there before anything ran: the toolbar buttons come from the schema
     assert page.locator(".jp-SideBar [data-id='mlops-panel']").count() == 1
-    assert page.locator(".mlops-toolbar-toggle").count() == 1
-    assert page.locator(".mlops-toolbar-run").count() == 1
+    page.locator(f".jp-NotebookPanel-toolbar {TOGGLE}").wait_for(timeout=30_000)
+    assert page.locator(f".jp-NotebookPanel-toolbar {RUN_WITH}").count() == 1
 
     # run every cell: %load_ext, the notebook run, two tracked cells
     assert run_all_cells(page) == []
 
-    # the status bar shows the kernel's active notebook run
+    # the status bar shows the kernel's active notebook run, with its clock
     indicator = page.locator(".mlops-statusbar:not(.mlops-hidden)")
     indicator.wait_for(timeout=30_000)
     assert "notebook-session" in indicator.inner_text()
+    assert page.locator(".mlops-statusbar-clock").inner_text().strip().count(":") == 1
 
     # the side panel lists this notebook's runs first, the hostile name as text
     page.click(".jp-SideBar [data-id='mlops-panel']")
-    page.wait_for_selector(".mlops-panel .mlops-run", timeout=30_000)
     page.wait_for_function("document.querySelectorAll('.mlops-panel .mlops-run').length >= 3", timeout=30_000)
     titles = page.locator(".mlops-panel .mlops-section-title").all_inner_texts()
     assert titles[0].lower().startswith("this notebook (demo.ipynb)")
@@ -137,7 +98,18 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     assert names[:3] == ["train-baseline", HOSTILE, "notebook-session"]
     assert page.locator(".mlops-panel img").count() == 0
     assert alerts == []
-    page.screenshot(path=str(shots / "panel.png"))
+
+    # keyed updates: a refresh that brings the same finished run back keeps its row's DOM node, a
+    # new run gets a new row above it (the refresh button is the schema's toolbar item)
+    page.evaluate("window.__mlopsRow = document.querySelector('.mlops-panel .mlops-run[data-run-id]"
+                  ":not(:has(.mlops-status-running))')")
+    kept_id = page.evaluate("window.__mlopsRow.dataset.runId")
+    page.click(".mlops-panel .jp-SidePanel-toolbar [data-jp-item-name='refresh'] button")
+    kernel_execute(page, "from mlops_magics import track\nwith track(run_name='keyed-new'):\n    pass")
+    page.evaluate("window.jupyterapp.commands.execute('mlops:refresh-panel')")  # resolves once updated
+    page.locator(".mlops-panel .mlops-run", has_text="keyed-new").wait_for(timeout=30_000)
+    assert page.evaluate(f"document.querySelector('.mlops-panel .mlops-run[data-run-id=\"{kept_id}\"]')"
+                         " === window.__mlopsRow && window.__mlopsRow.isConnected")
 
     # a run's details on click
     page.locator(".mlops-panel .mlops-run", has_text=HOSTILE).first.click()
@@ -148,15 +120,14 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     assert "learning_rate" in params and "0.1" in params
     assert "accuracy" in page.locator(".mlops-detail .mlops-metrics").inner_text()
     assert page.locator(".mlops-panel img").count() == 0 and alerts == []
-    page.screenshot(path=str(shots / "run-details.png"))
     page.click(".mlops-back")
 
     # the other tabs: nothing registered, versioned or pipelined here yet, so each says what to type
     for tab, hint in (("models", "%mlops register"), ("data", "%mlops data add"), ("pipelines", "mlops run")):
         page.click(f".mlops-panel .mlops-tab[data-tab='{tab}']")
-        page.wait_for_selector(f".mlops-panel .mlops-empty:has-text('{hint}')", timeout=30_000)
+        page.wait_for_selector(f".mlops-panel .mlops-view-{tab} .mlops-empty:has-text('{hint}')", timeout=30_000)
     page.click(".mlops-panel .mlops-tab[data-tab='runs']")
-    page.wait_for_selector(".mlops-panel .mlops-run", timeout=30_000)
+    page.wait_for_selector(".mlops-panel .mlops-view-runs .mlops-run", timeout=30_000)
 
     # toggle the parameters tag on the last cell: tag + visible marker, then off, then on again
     page.evaluate("(() => { const nb = window.jupyterapp.shell.currentWidget.content;"
@@ -168,27 +139,24 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     page.evaluate("window.jupyterapp.commands.execute('mlops:toggle-parameters-cell')")
     assert page.evaluate(tags) == []
     assert page.locator(".jp-Cell.mlops-parameters-cell").count() == 0
-    page.click(".mlops-toolbar-toggle")  # the toolbar button does the same
+    page.click(f"{TOGGLE} button")  # the toolbar button does the same
     assert page.evaluate(tags) == ["parameters"]
     page.locator(".jp-Cell.mlops-parameters-cell").wait_for(timeout=5_000)
     page.locator(".jp-Cell.mlops-parameters-cell").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "parameters-cell.png"))
 
-    # the palette knows both commands
-    labels = page.evaluate("['mlops:toggle-parameters-cell', 'mlops:run-notebook-with-parameters']"
-                           ".map(id => window.jupyterapp.commands.label(id))")
-    assert labels == ["Toggle parameters cell", "Run notebook with parameters\u2026"]
+    # the palette knows the commands
+    labels = page.evaluate("['mlops:toggle-parameters-cell', 'mlops:run-notebook-with-parameters',"
+                           " 'mlops:refresh-panel'].map(id => window.jupyterapp.commands.label(id))")
+    assert labels == ["Toggle parameters cell", "Run notebook with parameters\u2026", "Refresh MLOps panel"]
 
     # %mlops stop ends the notebook run: the status bar clears
-    page.evaluate("""(async () => {
-        const panel = window.jupyterapp.shell.currentWidget;
-        const future = panel.sessionContext.session.kernel.requestExecute({code: '%mlops stop'});
-        await future.done; })()""")
+    kernel_execute(page, "%mlops stop")
     page.locator(".mlops-statusbar.mlops-hidden").wait_for(state="attached", timeout=30_000)
 
     # "Run with parameters…": the dialog lists the parameters cell's variables; the run happens in
     # the background (a fresh kernel) and the executed notebook opens when done
-    page.click(".mlops-toolbar-run")
+    page.click(f"{RUN_WITH} button")
     page.wait_for_selector(".mlops-params-form input[data-param='alpha']", timeout=30_000)
     assert page.locator(".mlops-params-form input[data-param='alpha']").input_value() == "0.5"
     assert page.locator(".mlops-params-form input[data-param='seed']").input_value() == "7"
@@ -201,7 +169,7 @@ def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
     executed = json.loads((lab["root"] / "demo.executed.ipynb").read_text())
     injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert injected and "alpha = 0.25" in "".join(injected[0]["source"])
-    assert alerts == []
+    assert alerts == [] and problems == []
     page.close()
 
 
@@ -232,7 +200,7 @@ def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
         nbformat.v4.new_code_cell("%mlops drift train production"),
     ]
     nbformat.write(nb, lab["root"] / "drift.ipynb")
-    page, alerts = open_notebook(browser, lab, "drift.ipynb", height=1000)
+    page, alerts, problems = open_notebook(browser, lab, "drift.ipynb", height=1000)
     assert run_all_cells(page) == []
 
     card = page.locator(".mlops-run-card").first
@@ -253,4 +221,5 @@ def test_drift_widget_and_run_card_render_in_lab(lab, browser, tmp_path):
     assert "sel" in (rows.filter(has_text="tenure").first.get_attribute("class") or "")
     widget.scroll_into_view_if_needed()
     widget.screenshot(path=str(shots / "drift-widget.png"))
+    assert problems == []
     page.close()
