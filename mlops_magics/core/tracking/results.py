@@ -133,7 +133,8 @@ class RunTable(TableResult):
                              ((len(hidden_metrics), "metric"), (len(hidden_params), "param")) if n)
             example = ",".join(run_columns.grouped(hidden_metrics + hidden_params)[:2])
             lines.append(textwrap.fill(f"not shown: {what}; pick columns with --columns "
-                                       f"{example}; every column: {everything}", max(width, 40)))
+                                       f"{example}; every column: {everything}", max(width, 40),
+                                       break_on_hyphens=False, break_long_words=False))
         return "\n".join(lines)
 
     def empty_message(self) -> str:

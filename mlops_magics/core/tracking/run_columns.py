@@ -10,6 +10,7 @@ then plain names before dotted or slashed ones (``accuracy`` before ``drift.age.
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Any, Iterable
 
 from ..errors import MlopsUsageError
@@ -63,7 +64,8 @@ def ranked_metrics(rows: list[dict[str, Any]], sort: str | None = None) -> list[
     def rank(key: str) -> tuple:
         name = key[len("metrics."):]
         depth = name.count(".") + name.count("/")
-        return (name != sort_key, _bookkeeping(name), depth, -coverage[key], name)
+        natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+        return (name != sort_key, _bookkeeping(name), depth, -coverage[key], natural)
 
     return sorted(coverage, key=rank)
 
@@ -148,13 +150,13 @@ def text_table(rows: list[dict[str, Any]], keys: list[str], width: int | None = 
         used = sum(max(len(c) for c in col) for col in columns) + len(SEP) * (len(columns) - 1)
     left_out: list[str] = []
     for key in optional or []:
-        col = cells(key)
-        need = max(len(c) for c in col) + len(SEP)
-        if width is None or used + need <= width:
+        col = cells(key) if not left_out else []
+        need = max(len(c) for c in col) + len(SEP) if col else 0
+        if col and (width is None or used + need <= width):
             columns.append(col)
             used += need
         else:
-            left_out.append(key)
+            left_out.append(key)  # and every one after it: the order is the ranking
     widths = [max(len(c) for c in col) for col in columns]
     numeric = [all(_is_number(r.get(k)) for r in rows) for k in keys + [k for k in optional or []
                                                                         if k not in left_out]]
