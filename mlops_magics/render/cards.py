@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..core.tracking.run_columns import label, value_text
+from ..core.tracking.run_columns import MAX_NAME, label, value_text
 from .style import BOX, MUTED, badge, cell, table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["comparison_html", "run_card_html", "run_table_html", "status_html"]
 
-KEY_METRICS = 6  # metrics in a notebook's run table before the fold (a cell is about 900 px wide)
+TABLE_CHARS = 110  # a run table's key columns fit in about this many characters (the 900 px box)
 
 def _pairs(items: Iterable[tuple[str, Any]]) -> str:
     return " ".join(
@@ -59,7 +59,9 @@ def _run_cells(r: dict[str, Any], keys: list[str]) -> list[str]:
     for key in keys:
         value = r.get(key)
         if key == "name":
-            out.append(f"<b>{escape(str(value or ''))}</b>")
+            name = str(value or "")
+            shown = name if len(name) <= MAX_NAME else name[:MAX_NAME - 1] + "\u2026"
+            out.append(f'<b style="white-space:nowrap" title="{escape(name, quote=True)}">{escape(shown)}</b>')
         elif key == "status":
             out.append(badge(str(value or "")))
         elif key == "run_id":
@@ -75,7 +77,7 @@ def run_table_html(runs: RunTable) -> str:
     """The key columns of the runs (or those chosen with ``--columns``); every column in a fold below."""
     if not runs.rows:
         return f'<div style="{BOX}">{escape(runs.empty_message())}</div>'
-    keys = runs.shown_keys(KEY_METRICS)
+    keys = runs.shown_keys(TABLE_CHARS)
     title = f'<b>{escape(runs.title)}</b>'
     body = table([label(k) for k in keys], [_run_cells(r, keys) for r in runs.rows])
     every = runs.all_keys()

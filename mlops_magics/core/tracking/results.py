@@ -107,11 +107,12 @@ class RunTable(TableResult):
         """Every column, in the order a full table shows them."""
         return self.base_keys() + self.metric_keys() + self.param_keys() + ["kind", "parent_id"]
 
-    def shown_keys(self, max_metrics: int) -> list[str]:
-        """The columns chosen with ``--columns``, else the base ones and the ``max_metrics`` best metrics."""
+    def shown_keys(self, width: int) -> list[str]:
+        """The columns chosen with ``--columns``, else the base ones and the best metrics that fit in
+        ``width`` characters."""
         if self.columns:
             return list(self.columns)
-        return self.base_keys() + self.metric_keys()[:max_metrics]
+        return run_columns.fit(self.rows, self.base_keys(), self.metric_keys(), width)
 
     def text(self, width: int | None = None, everything: str = "t.to_pandas()") -> str:
         """The table as text no wider than ``width`` (the terminal's by default), then what it left out
@@ -120,14 +121,10 @@ class RunTable(TableResult):
             return self.empty_message()
         if width is None:
             width = shutil.get_terminal_size((120, 24)).columns
-        if self.columns:
-            body, left_out = run_columns.text_table(self.rows, list(self.columns))
-        else:
-            body, left_out = run_columns.text_table(self.rows, self.base_keys(), width, self.metric_keys())
-        shown = set(self.columns) if self.columns else set(self.metric_keys()) - set(left_out)
-        hidden_metrics = [k for k in self.metric_keys() if k not in shown]
-        hidden_params = [k for k in self.param_keys() if k not in shown]
-        lines = [self.title, body]
+        keys = self.shown_keys(width)
+        lines = [self.title, run_columns.text_table(self.rows, keys, width)]
+        hidden_metrics = [k for k in self.metric_keys() if k not in keys]
+        hidden_params = [k for k in self.param_keys() if k not in keys]
         if hidden_metrics or hidden_params:
             what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for n, kind in
                              ((len(hidden_metrics), "metric"), (len(hidden_params), "param")) if n)

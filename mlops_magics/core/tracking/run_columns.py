@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from ..errors import MlopsUsageError
 from ..formatting import duration_text, format_value
 
-__all__ = ["BASE_COLUMNS", "MAX_CELL", "grouped", "label", "ranked_metrics", "resolve_columns", "text_table", "value_text"]
+__all__ = ["BASE_COLUMNS", "MAX_CELL", "MAX_NAME", "fit", "grouped", "label", "ranked_metrics", "resolve_columns", "text_table", "value_text"]
 
 BASE_COLUMNS = ("name", "run_id", "status", "start_time", "duration_s")
 LABELS = {"name": "run", "run_id": "id", "start_time": "started", "duration_s": "duration"}
@@ -131,40 +131,44 @@ def _clip(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most - 1] + "\u2026"
 
 
-def text_table(rows: list[dict[str, Any]], keys: list[str], width: int | None = None,
-               optional: list[str] | None = None) -> tuple[str, list[str]]:
-    """``keys`` (then as many of ``optional`` as fit in ``width`` characters) as aligned text.
+def _cells(rows: list[dict[str, Any]], key: str) -> list[str]:
+    """The header and the cells of column ``key``, clipped."""
+    most = MAX_NAME if key == "name" else MAX_CELL
+    return [_clip(label(key), most)] + [_clip(value_text(key, r.get(key)), most) for r in rows]
 
-    Returns the text and the optional keys that did not fit.
-    """
-    def cells(key: str) -> list[str]:
-        most = MAX_NAME if key == "name" else MAX_CELL
-        return [_clip(label(key), most)] + [_clip(value_text(key, r.get(key)), most) for r in rows]
 
-    columns = [cells(k) for k in keys]
-    used = sum(max(len(c) for c in col) for col in columns) + len(SEP) * (len(columns) - 1)
+def _span(columns: list[list[str]]) -> int:
+    return sum(max(len(c) for c in col) for col in columns) + len(SEP) * (len(columns) - 1)
+
+
+def fit(rows: list[dict[str, Any]], keys: list[str], optional: list[str], width: int) -> list[str]:
+    """``keys``, then the first of ``optional`` (in their order) that fit in ``width`` characters."""
+    used = _span([_cells(rows, k) for k in keys])
+    out = list(keys)
+    for key in optional:
+        need = max(len(c) for c in _cells(rows, key)) + len(SEP)
+        if used + need > width:
+            break  # and none after it: the order is the ranking
+        out.append(key)
+        used += need
+    return out
+
+
+def text_table(rows: list[dict[str, Any]], keys: list[str], width: int | None = None) -> str:
+    """Columns ``keys`` as aligned text; run names are shortened when they alone overflow ``width``."""
+    columns = [_cells(rows, k) for k in keys]
+    used = _span(columns)
     if width is not None and used > width and "name" in keys:  # a narrow terminal: shorter names
         col = columns[keys.index("name")]
         room = max(MIN_NAME, max(len(c) for c in col) - (used - width))
         columns[keys.index("name")] = [_clip(c, room) for c in col]
-        used = sum(max(len(c) for c in col) for col in columns) + len(SEP) * (len(columns) - 1)
-    left_out: list[str] = []
-    for key in optional or []:
-        col = cells(key) if not left_out else []
-        need = max(len(c) for c in col) + len(SEP) if col else 0
-        if col and (width is None or used + need <= width):
-            columns.append(col)
-            used += need
-        else:
-            left_out.append(key)  # and every one after it: the order is the ranking
     widths = [max(len(c) for c in col) for col in columns]
-    numeric = [all(_is_number(r.get(k)) for r in rows) for k in keys + [k for k in optional or []
-                                                                        if k not in left_out]]
+    numeric = [all(_is_number(r.get(k)) for r in rows) for k in keys]
     lines = []
     for i in range(len(rows) + 1):
         parts = [col[i].rjust(w) if num and i else col[i].ljust(w) for col, w, num in zip(columns, widths, numeric)]
         lines.append(SEP.join(parts).rstrip())
-    return "\n".join(lines), left_out
+    return "\n".join(lines)
 
 
 def _is_number(value: Any) -> bool:
