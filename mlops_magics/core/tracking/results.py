@@ -88,7 +88,9 @@ class RunTable(TableResult):
     @property
     def title(self) -> str:
         where = f"runs of {self.experiment}" if self.experiment else "runs of every experiment"
-        order = f"best by {self.sort}" if self.sort else "newest first"
+        order = "newest first"
+        if self.sort:
+            order = f"{'lowest' if self.sort.startswith('-') else 'highest'} {self.sort.lstrip('+-')} first"
         return f"{where} ({len(self.rows)}, {order})"
 
     def metric_keys(self) -> list[str]:

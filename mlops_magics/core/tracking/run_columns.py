@@ -16,7 +16,8 @@ from typing import Any, Iterable
 from ..errors import MlopsUsageError
 from ..formatting import duration_text, format_value
 
-__all__ = ["BASE_COLUMNS", "MAX_CELL", "MAX_NAME", "fit", "grouped", "label", "ranked_metrics", "resolve_columns", "text_table", "value_text"]
+__all__ = ["BASE_COLUMNS", "MAX_CELL", "MAX_NAME", "fit", "grouped", "label", "ranked_metrics", "resolve_columns",
+           "text_table", "value_text"]
 
 BASE_COLUMNS = ("name", "run_id", "status", "start_time", "duration_s")
 LABELS = {"name": "run", "run_id": "id", "start_time": "started", "duration_s": "duration"}
@@ -64,14 +65,18 @@ def ranked_metrics(rows: list[dict[str, Any]], sort: str | None = None) -> list[
     def rank(key: str) -> tuple:
         name = key[len("metrics."):]
         depth = name.count(".") + name.count("/")
-        natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-        return (name != sort_key, _bookkeeping(name), depth, -coverage[key], natural)
+        return (name != sort_key, _bookkeeping(name), depth, -coverage[key], _natural(name))
 
     return sorted(coverage, key=rank)
 
 
+def _natural(text: str) -> list:
+    """A sort key putting ``c2`` before ``c10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
 def _keys(rows: list[dict[str, Any]], prefix: str) -> list[str]:
-    return sorted({k for r in rows for k in r if k.startswith(prefix)})
+    return sorted({k for r in rows for k in r if k.startswith(prefix)}, key=_natural)
 
 
 def resolve_columns(rows: list[dict[str, Any]], wanted: Iterable[str]) -> list[str]:
