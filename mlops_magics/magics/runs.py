@@ -1,4 +1,5 @@
-"""``%mlops runs [--experiment NAME] [--max N] [--sort METRIC]``: a table of runs."""
+"""``%mlops runs [--experiment NAME | --all-experiments] [--max N] [--sort METRIC] [--columns A,B]``: a
+table of the current experiment's runs (key columns; the rest in a fold, and in ``t.to_pandas()``)."""
 
 from __future__ import annotations
 

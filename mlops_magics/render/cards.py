@@ -9,13 +9,15 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..core.formatting import duration_text
+from ..core.tracking.run_columns import MAX_NAME, label, value_text
 from .style import BOX, MUTED, badge, cell, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.tracking.results import RunCard, RunComparison, RunTable, StoreStatus
 
 __all__ = ["comparison_html", "run_card_html", "run_table_html", "status_html"]
+
+TABLE_CHARS = 110  # a run table's key columns fit in about this many characters (the 900 px box)
 
 def _pairs(items: Iterable[tuple[str, Any]]) -> str:
     return " ".join(
@@ -52,26 +54,45 @@ def run_card_html(card: RunCard) -> str:
 
 
 
+def _run_cells(r: dict[str, Any], keys: list[str]) -> list[str]:
+    out = []
+    for key in keys:
+        value = r.get(key)
+        if key == "name":
+            name = str(value or "")
+            shown = name if len(name) <= MAX_NAME else name[:MAX_NAME - 1] + "\u2026"
+            out.append(f'<b style="white-space:nowrap" title="{escape(name, quote=True)}">{escape(shown)}</b>')
+        elif key == "status":
+            out.append(badge(str(value or "")))
+        elif key == "run_id":
+            out.append(f'<code style="{MUTED}">{escape(value_text(key, value))}</code>')
+        elif key in ("start_time", "duration_s"):
+            out.append(f'<span style="white-space:nowrap">{escape(value_text(key, value))}</span>')
+        else:
+            out.append(cell(value))
+    return out
+
+
 def run_table_html(runs: RunTable) -> str:
-    """Runs newest first, with their metrics as columns."""
+    """The key columns of the runs (or those chosen with ``--columns``); every column in a fold below."""
     if not runs.rows:
-        return f'<div style="{BOX}">No runs yet. Track one with <code>%%mlops track</code>.</div>'
-    metric_keys = sorted({k for r in runs.rows for k in r if k.startswith("metrics.")})
-    param_keys = sorted({k for r in runs.rows for k in r if k.startswith("params.")})
-    header = ["run", "status", "started", "duration"] + metric_keys + param_keys
-    body = []
-    for r in runs.rows:
-        body.append(
-            [
-                f"<b>{escape(str(r.get('name', '')))}</b><br><code style='{MUTED}'>{escape(r['run_id'][:12])}</code>",
-                badge(str(r.get("status", ""))),
-                f'<span style="white-space:nowrap">{escape(str(r.get("start_time", "")))}</span>',
-                escape(duration_text(r.get("duration_s"))),
-                *(cell(r.get(k)) for k in metric_keys + param_keys),
-            ]
-        )
-    title = f"runs of {escape(runs.experiment)}" if runs.experiment else "runs"
-    return f'<div style="{BOX}"><b>{title}</b> <span style="{MUTED}">({len(runs.rows)})</span>{table(header, body)}</div>'
+        return f'<div style="{BOX}">{escape(runs.empty_message())}</div>'
+    keys = runs.shown_keys(TABLE_CHARS)
+    title = f'<b>{escape(runs.title)}</b>'
+    body = table([label(k) for k in keys], [_run_cells(r, keys) for r in runs.rows])
+    every = runs.all_keys()
+    rest = [k for k in every if k not in keys]
+    fold = ""
+    if any(r.get(k) is not None for r in runs.rows for k in rest):
+        n_metrics = sum(k.startswith("metrics.") for k in rest)
+        n_params = sum(k.startswith("params.") for k in rest)
+        more = ", ".join(f"{n} more {what}" for n, what in ((n_metrics, "metrics"), (n_params, "params")) if n)
+        full = table([label(k) for k in every], [_run_cells(r, every) for r in runs.rows])
+        fold = (f'<details style="margin-top:4px"><summary style="cursor:pointer;{MUTED}">all {len(every)} '
+                f'columns ({escape(more or "more details")}); <code>--columns a,b</code> picks the shown ones, '
+                f'<code>t.to_pandas()</code> has them all</summary>'
+                f'<div style="overflow-x:auto;max-width:100%">{full}</div></details>')
+    return f'<div class="mlops-runs" style="{BOX}">{title}<div style="overflow-x:auto">{body}</div>{fold}</div>'
 
 
 def comparison_html(comparison: RunComparison) -> str:

@@ -75,10 +75,11 @@ class Settings:
         return f'mlflow ui --backend-store-uri "{self.tracking_uri}"'
 
     def ui_run_url(self, experiment_id: str, run_id: str) -> str | None:
-        """A link to one run in the MLflow UI, when a UI is reachable at a known address."""
+        """A link to one run in the MLflow UI, when a UI is reachable at a known address (in the UI's
+        training-runs view, not its GenAI one: see :mod:`mlops_magics.core.tracking.experiments`)."""
         if self.tracking_uri.startswith(("http://", "https://")):
             base = self.tracking_uri.rstrip("/")
-            return f"{base}/#/experiments/{experiment_id}/runs/{run_id}"
+            return f"{base}/#/experiments/{experiment_id}/runs/{run_id}?workflowType=machine_learning"
         return None
 
 

@@ -123,8 +123,10 @@ class PanelStore(CatalogQueries):
             return known
         from mlflow.entities import ViewType
 
+        from ..tracking.experiments import is_hidden
+
         found = self.client().search_experiments(view_type=ViewType.ACTIVE_ONLY, max_results=1000)
-        known = {e.experiment_id: e.name for e in found}
+        known = {e.experiment_id: e.name for e in found if not is_hidden(e)}
         self._experiments = (time.time(), known)
         return known
 

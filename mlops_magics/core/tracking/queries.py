@@ -5,24 +5,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import notebook_runs, runs
+from . import notebook_runs, run_columns, runs
 from ..backend import session
 from ..errors import MlopsUsageError, NotFound
+from .experiments import is_hidden
 from .reaper import reaped_runs
 from .results import RunComparison, RunTable, StoreStatus
 
-__all__ = ["compare_runs", "list_runs", "resolve_run", "store_status"]
+__all__ = ["compare_runs", "current_experiment", "list_runs", "resolve_run", "store_status"]
+
+PAGE = 1000
 
 
 def _experiment_ids(experiment: str | None) -> list[str]:
+    """The id of ``experiment``, or of every experiment but our hidden bookkeeping ones."""
     client = session.client()
     if experiment:
         found = client.get_experiment_by_name(experiment)
         if found is None:
-            names = [e.name for e in client.search_experiments(max_results=50)]
+            names = [e.name for e in client.search_experiments(max_results=50) if not is_hidden(e)]
             raise NotFound(f"no experiment named '{experiment}'; known: {', '.join(names) or 'none'}")
         return [found.experiment_id]
-    return [e.experiment_id for e in client.search_experiments(max_results=1000)]
+    return [e.experiment_id for e in client.search_experiments(max_results=1000) if not is_hidden(e)]
+
+
+def current_experiment() -> tuple[str | None, str]:
+    """(id, name) of the experiment this session's runs go to: the notebook run's, the configured one
+    (``MLOPS_EXPERIMENT``, pyproject), MLflow's (``mlflow.set_experiment``, env), else Default. The id
+    is None when the configured experiment does not exist yet."""
+    conf = session.ready()
+    client = session.client()
+    nb = notebook_runs.current()
+    if nb is not None:
+        experiment_id = nb.handle.experiment_id
+    elif conf.experiment:
+        found = client.get_experiment_by_name(conf.experiment)
+        if found is None:
+            return None, conf.experiment
+        experiment_id = found.experiment_id
+    else:
+        experiment_id = runs._current_experiment_id()
+    try:
+        return experiment_id, client.get_experiment(experiment_id).name
+    except Exception:  # noqa: BLE001 - an id MLflow's env points at that does not exist
+        return None, str(experiment_id)
 
 
 def _order_by(sort: str | None) -> list[str]:
@@ -35,7 +61,7 @@ def _order_by(sort: str | None) -> list[str]:
     return [f"metrics.`{key}` {direction}", "attributes.start_time DESC"]
 
 
-def _row(run: Any) -> dict[str, Any]:
+def _row(run: Any, experiments: dict[str, str]) -> dict[str, Any]:
     info = run.info
     start = datetime.fromtimestamp(info.start_time / 1000).strftime("%Y-%m-%d %H:%M:%S")
     duration = (info.end_time - info.start_time) / 1000 if info.end_time else None
@@ -43,6 +69,7 @@ def _row(run: Any) -> dict[str, Any]:
         "run_id": info.run_id,
         "name": info.run_name,
         "status": info.status,
+        "experiment": experiments.get(info.experiment_id, info.experiment_id),
         "experiment_id": info.experiment_id,
         "start_time": start,
         "duration_s": duration,
@@ -54,13 +81,45 @@ def _row(run: Any) -> dict[str, Any]:
     return row
 
 
-def list_runs(experiment: str | None = None, max_results: int = 20, sort: str | None = None) -> RunTable:
-    """The newest runs (or the best by ``sort``: 'accuracy' highest first, '-rmse' lowest first)."""
+def _search(client: Any, ids: list[str], order_by: list[str], max_results: int) -> list[Any]:
+    """Up to ``max_results`` runs, a page of at most 1000 at a time (MLflow caps one call)."""
+    out: list[Any] = []
+    token = None
+    while ids and len(out) < max_results:
+        page = client.search_runs(ids, order_by=order_by, max_results=min(PAGE, max_results - len(out)),
+                                  page_token=token)
+        out += page
+        token = page.token
+        if not token:
+            break
+    return out
+
+
+def list_runs(experiment: str | None = None, max_results: int = 20, sort: str | None = None,
+              columns: list[str] | None = None, all_experiments: bool = False) -> RunTable:
+    """The newest runs (or the best by ``sort``: 'accuracy' highest first, '-rmse' lowest first) of
+    ``experiment``, of every experiment with ``all_experiments``, else of the current experiment.
+
+    ``columns`` (``--columns``) picks what the table shows; its DataFrame always has every column.
+    """
     if max_results < 1:
         raise MlopsUsageError("--max must be at least 1")
+    if experiment and all_experiments:
+        raise MlopsUsageError("give --experiment NAME or --all-experiments, not both")
     client = session.client()
-    runs = client.search_runs(_experiment_ids(experiment), order_by=_order_by(sort), max_results=max_results)
-    return RunTable([_row(r) for r in runs], experiment)
+    if all_experiments:
+        found = [e for e in client.search_experiments(max_results=1000) if not is_hidden(e)]
+        names = {e.experiment_id: e.name for e in found}
+        title = None
+    elif experiment:
+        ids = _experiment_ids(experiment)
+        names, title = {ids[0]: experiment}, experiment
+    else:
+        current_id, title = current_experiment()
+        names = {current_id: title} if current_id is not None else {}
+    rows = [_row(r, names) for r in _search(client, list(names), _order_by(sort), max_results)]
+    chosen = run_columns.resolve_columns(rows, columns) if columns else None
+    return RunTable(rows, title, chosen, sort)
 
 
 def resolve_run(ref: str) -> Any:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import duration_text
+from . import run_columns
 from ..result_table import TableResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,11 +76,73 @@ class RunCard:
 
 @dataclass(repr=False)
 class RunTable(TableResult):
-    """Runs, newest first; ``to_pandas()`` gives a DataFrame."""
+    """Runs, newest first (or best first by ``sort``). Shows its key columns (or ``columns``, chosen
+    with ``--columns``); ``to_pandas()`` has every column: each metric and param of every run."""
 
     rows: list[dict[str, Any]]
-    experiment: str | None = None
+    experiment: str | None = None  # None: the runs of every experiment
+    columns: list[str] | None = None
+    sort: str | None = None
     empty_text = "no runs yet: track one with %%mlops track"
+
+    @property
+    def title(self) -> str:
+        where = f"runs of {self.experiment}" if self.experiment else "runs of every experiment"
+        order = "newest first"
+        if self.sort:
+            order = f"{'lowest' if self.sort.startswith('-') else 'highest'} {self.sort.lstrip('+-')} first"
+        return f"{where} ({len(self.rows)}, {order})"
+
+    def metric_keys(self) -> list[str]:
+        """``metrics.*`` columns, most useful first."""
+        return run_columns.ranked_metrics(self.rows, self.sort)
+
+    def param_keys(self) -> list[str]:
+        return sorted({k for r in self.rows for k in r if k.startswith("params.")})
+
+    def base_keys(self) -> list[str]:
+        """Identity and timing (with the experiment when the runs come from several)."""
+        keys = list(run_columns.BASE_COLUMNS)
+        return keys + ["experiment"] if self.experiment is None else keys
+
+    def all_keys(self) -> list[str]:
+        """Every column, in the order a full table shows them."""
+        return self.base_keys() + self.metric_keys() + self.param_keys() + ["kind", "parent_id"]
+
+    def shown_keys(self, width: int) -> list[str]:
+        """The columns chosen with ``--columns``, else the base ones and the best metrics that fit in
+        ``width`` characters."""
+        if self.columns:
+            return list(self.columns)
+        return run_columns.fit(self.rows, self.base_keys(), self.metric_keys(), width)
+
+    def text(self, width: int | None = None, everything: str = "t.to_pandas()") -> str:
+        """The table as text no wider than ``width`` (the terminal's by default), then what it left out
+        and how to get it (``everything``: where every column is)."""
+        if not self.rows:
+            return self.empty_message()
+        if width is None:
+            width = shutil.get_terminal_size((120, 24)).columns
+        keys = self.shown_keys(width)
+        lines = [self.title, run_columns.text_table(self.rows, keys, width)]
+        hidden_metrics = [k for k in self.metric_keys() if k not in keys]
+        hidden_params = [k for k in self.param_keys() if k not in keys]
+        if hidden_metrics or hidden_params:
+            what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for n, kind in
+                             ((len(hidden_metrics), "metric"), (len(hidden_params), "param")) if n)
+            example = ",".join(run_columns.grouped(hidden_metrics + hidden_params)[:2])
+            lines.append(textwrap.fill(f"not shown: {what}; pick columns with --columns "
+                                       f"{example}; every column: {everything}", max(width, 40),
+                                       break_on_hyphens=False, break_long_words=False))
+        return "\n".join(lines)
+
+    def empty_message(self) -> str:
+        if self.experiment is None:
+            return self.empty_text
+        return f"no runs in {self.experiment} yet: track one with %%mlops track (--all-experiments: every experiment)"
+
+    def __repr__(self) -> str:
+        return self.text()
 
 
 

@@ -218,11 +218,17 @@ def _current_experiment_id() -> str:
         return os.environ.get("MLFLOW_EXPERIMENT_ID", "0")
 
 
-def experiment_id_for(name: str | None) -> str:
-    """The id of experiment ``name`` (created when missing; artifacts under MLOPS_HOME when embedded)."""
+def experiment_id_for(name: str | None, *, hidden: bool = False, description: str | None = None) -> str:
+    """The id of experiment ``name``, created when missing (artifacts under MLOPS_HOME when embedded;
+    tagged by :func:`.experiments.creation_tags`: model development, ``hidden`` from our run listings)."""
+    from . import experiments
+
     conf = session.ready()
     if not name:
-        return _current_experiment_id()
+        experiment_id = _current_experiment_id()
+        if experiment_id == "0" and conf.embedded:
+            experiments.ensure_default_kind(session.client(), conf.tracking_uri)
+        return experiment_id
     key = (conf.tracking_uri, name)
     if key in _experiments:
         return _experiments[key]
@@ -233,7 +239,8 @@ def experiment_id_for(name: str | None) -> str:
         if conf.embedded:
             location = (conf.artifact_root / _safe_folder(name)).as_uri()
         try:
-            experiment_id = client.create_experiment(name, artifact_location=location)
+            experiment_id = client.create_experiment(
+                name, artifact_location=location, tags=experiments.creation_tags(hidden, description))
         except Exception:  # created by another process meanwhile
             experiment = client.get_experiment_by_name(name)
             if experiment is None:

@@ -1,0 +1,63 @@
+"""What the experiments we create say about themselves: their kind, and whether our listings hide them.
+
+MLflow 3's UI has two views of an experiment: the GenAI one (Overview, Traces, "Detect issues",
+runs filed under "Evaluation runs") and the classic training-runs one (Runs, Models). Without its
+"GenAI / Model training" switch (a feature flag, on in 3.17) the UI picks the view from the experiment
+tag ``mlflow.experimentKind`` (``custom_model_development``: the training-runs view) and infers it
+when the tag is missing. MLflow 3.17's UI (checked in tests/ui/test_mlflow_ui.py) ignores the tag: the switch in
+its side bar decides, remembered by the browser, GenAI until the user flips it, and overridden by
+``?workflowType=machine_learning`` in a page's address; so the links we print carry that parameter
+(:meth:`~mlops_magics.core.backend.settings.Settings.ui_run_url`). We still tag every experiment we
+create: UIs that read the tag open it right, and it records what the experiment is for.
+
+The Default experiment (id 0) is no different in the UI. The embedded store is ours (a project's
+runs land in its Default experiment unless an experiment is configured), so its Default experiment is
+tagged too, once, when it has no kind yet; a tracking server's Default experiment is shared with
+others and left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+__all__ = ["HIDDEN_TAG", "KIND_TAG", "ML_KIND", "creation_tags", "ensure_default_kind", "is_hidden"]
+
+KIND_TAG = "mlflow.experimentKind"
+ML_KIND = "custom_model_development"
+HIDDEN_TAG = "mlops.hidden"  # "true": bookkeeping of ours (the alias history), left out of run listings
+NOTE_TAG = "mlflow.note.content"  # the experiment's description in the UI
+
+_done: set[str] = set()
+_lock = threading.Lock()
+
+
+def creation_tags(hidden: bool = False, description: str | None = None) -> dict[str, str]:
+    """The tags an experiment we create starts with."""
+    out = {KIND_TAG: ML_KIND}
+    if hidden:
+        out[HIDDEN_TAG] = "true"
+    if description:
+        out[NOTE_TAG] = description
+    return out
+
+
+def is_hidden(experiment: Any) -> bool:
+    """True for an experiment our listings leave out (its runs are not training runs)."""
+    return str((getattr(experiment, "tags", None) or {}).get(HIDDEN_TAG, "")).lower() == "true"
+
+
+def ensure_default_kind(client: Any, tracking_uri: str) -> None:
+    """Tag the embedded store's Default experiment as model development, once, unless it has a kind."""
+    if tracking_uri in _done:
+        return
+    with _lock:
+        if tracking_uri in _done:
+            return
+        try:
+            default = client.get_experiment("0")
+            if KIND_TAG not in (default.tags or {}):
+                client.set_experiment_tag("0", KIND_TAG, ML_KIND)
+        except Exception:  # noqa: BLE001 - a label for the UI: never worth failing a run over
+            pass
+        _done.add(tracking_uri)
