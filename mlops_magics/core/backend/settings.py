@@ -71,8 +71,10 @@ class Settings:
     def ui_hint(self) -> str:
         """How a user opens this store in the MLflow UI."""
         if self.tracking_uri.startswith(("http://", "https://")):
-            return self.tracking_uri
-        return f'mlflow ui --backend-store-uri "{self.tracking_uri}"'
+            return f"{self.tracking_uri.rstrip('/')}/#/experiments?workflowType=machine_learning"
+        # MLflow 3's UI opens in its GenAI view unless the address asks for the training-runs one
+        return (f'mlflow ui --backend-store-uri "{self.tracking_uri}", then open '
+                "http://127.0.0.1:5000/#/experiments?workflowType=machine_learning")
 
     def ui_run_url(self, experiment_id: str, run_id: str) -> str | None:
         """A link to one run in the MLflow UI, when a UI is reachable at a known address (in the UI's
