@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-LEFTOVERS = ("data", "*.lock", ".*.lock", ".ipynb_checkpoints", "__pycache__", "*.executed.ipynb", ".mlops")
+LEFTOVERS = ("data", "*.lock", ".*.running", ".ipynb_checkpoints", "__pycache__", "*.executed.ipynb", ".mlops")
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb")
              if not {".ipynb_checkpoints", "data"} & set(p.relative_to(NOTEBOOKS).parts)
              and not p.name.endswith(".executed.ipynb"))
