@@ -62,6 +62,19 @@ def test_notebook_executes(notebook, mlops_home, tmp_path):
                                    kernel_name="python3")
     except PapermillExecutionError as error:
         pytest.fail(failure_text(error, executed), pytrace=False)
+    if notebook.name == "01_quickstart.ipynb":
+        _prose_names_what_the_card_shows(executed)
+
+
+def _prose_names_what_the_card_shows(executed: Path) -> None:
+    """The quickstart's last words point at a line of the run card: that line is on the card."""
+    import nbformat
+
+    cells = nbformat.read(executed, as_version=4).cells
+    stop = next(i for i, c in enumerate(cells) if c.cell_type == "code" and c.source.strip() == "%mlops stop")
+    prose = next(c.source for c in reversed(cells[:stop]) if c.cell_type == "markdown")
+    card = "".join(o.get("data", {}).get("text/html", "") for o in cells[stop].outputs)
+    assert "`MLflow UI:`" in prose and "MLflow UI:" in card, (prose, card[:2000])
 
 
 def test_failure_text_names_the_error_and_the_cell(mlops_home, tmp_path):
