@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
 
 import nbformat
 import pytest
@@ -192,3 +193,27 @@ def test_a_different_or_deleted_store_is_a_miss(pipeline, mlops_home):
     (mlops_home / "mlflow.db").unlink()  # the store the steps ran against is gone
     plan = _plan(pipeline)
     assert plan["side"] == ("would run", "its runs are in another tracking store (or the store was deleted)")
+
+
+def test_waiting_for_another_run_can_be_cancelled(pipeline, mlops_home):
+    """While another execution holds the pipeline's run lock, a run says so and waits; cancelling it then
+    ends it with nothing started (the lock is an OS lock: held here by a second file descriptor)."""
+    from mlops_magics.core.pipeline import runlock
+    from mlops_magics.core.pipeline.results import PipelineCancelled
+
+    cancel = threading.Event()
+    messages = []
+
+    def progress(event, result):
+        if event.kind == "waiting":
+            messages.append(event.message)
+            cancel.set()
+
+    with runlock.holding(pipeline):
+        with pytest.raises(PipelineCancelled) as info:
+            runner.run(str(pipeline), progress=progress, cancel=cancel)
+    assert len(messages) == 1 and "another run of this pipeline is in progress (pid " in messages[0]
+    assert {s.state for s in info.value.result.steps.values()} == {"cancelled"}
+    assert not pipeline.with_suffix(".lock").exists()  # nothing was planned, run or recorded
+    with runlock.holding(pipeline):  # released by both
+        pass

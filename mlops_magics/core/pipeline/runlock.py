@@ -16,7 +16,9 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
+
+from ..errors import MlopsUsageError
 
 __all__ = ["POLL_S", "holding", "lock_path"]
 
@@ -36,31 +38,38 @@ def _holder(path: Path) -> str:
         return ""
 
 
+def _try(lock: Any, timeout: float, path: Path) -> bool:
+    """Acquire within ``timeout`` seconds; False when another process holds the lock."""
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=timeout)
+        return True
+    except Timeout:  # (an OSError too: caught first)
+        return False
+    except OSError as exc:
+        raise MlopsUsageError(f"cannot create the run lock {path} ({exc.strerror or exc}); a pipeline runs "
+                              "in a folder it can write to (its outputs and lock file go there)") from None
+
+
 @contextlib.contextmanager
 def holding(pipeline: Path, on_wait: Callable[[str], None] | None = None,
             cancel: threading.Event | None = None) -> Iterator[None]:
     """Hold the pipeline's run lock; if another execution holds it, call ``on_wait(message)`` once and
     wait (Ctrl-C, or setting ``cancel``, raises ``KeyboardInterrupt`` while waiting)."""
-    from filelock import FileLock, Timeout
+    from filelock import FileLock
 
     path = lock_path(pipeline)
     lock = FileLock(str(path))
     holder = _holder(path)  # read before trying: older filelock versions truncate the file on each try
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
+    if not _try(lock, 0, path):
         if on_wait is not None:
             who = f" ({holder})" if holder else ""
             on_wait(f"another run of this pipeline is in progress{who}; waiting for it to finish "
                     f"(lock: {path})")
-        while True:
+        while not _try(lock, POLL_S, path):
             if cancel is not None and cancel.is_set():
-                raise KeyboardInterrupt("cancelled while waiting for another run of the pipeline") from None
-            try:
-                lock.acquire(timeout=POLL_S)
-                break
-            except Timeout:
-                continue
+                raise KeyboardInterrupt("cancelled while waiting for another run of the pipeline")
     try:
         with contextlib.suppress(OSError):
             path.write_text(f"pid {os.getpid()} on {socket.gethostname()}, since "
