@@ -1,8 +1,9 @@
 """``mlops run PIPELINE.yaml``: run a pipeline of parameterized notebooks.
 
-Progress goes to stderr, one line per event with the step's name in front (readable when steps run
-in parallel); the summary goes to stdout. Exit 0 only if every step succeeded or was cached, 1 if
-one failed or was skipped, 130 when interrupted.
+Progress goes to stderr: first the plan (which steps are cached, which will run and why), at once,
+then one line per event with the step's name in front (readable when steps run in parallel); the
+summary goes to stdout. Exit 0 only if every step succeeded or was cached, 1 if one failed or was
+skipped, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -26,16 +27,35 @@ class _Printer:
         self.width = 8
 
     def __call__(self, event, result) -> None:  # noqa: ANN001 - PipelineEvent, PipelineResult
+        if event.kind == "waiting":
+            self._print(f"{result.name}: {event.message}")
+            return
         if event.kind == "planned":
             self.width = max([len(n) for n in result.steps] + [4])
+            self._plan(result)
             return
         if event.kind == "done" or (event.kind == "cell" and not self.cells):
             return
         step = result.steps.get(event.step)
+        if event.kind == "finished" and event.state == "cached" and step is not None and step.plan == "cached":
+            return  # the plan said so already
         text = self._text(event, step)
         if text:
-            stamp = f"[{time.monotonic() - self.began:6.1f}s]"
-            print(f"{stamp} {event.step:<{self.width}}  {text}", file=sys.stderr, flush=True)
+            self._print(f"{event.step:<{self.width}}  {text}")
+
+    def _print(self, text: str) -> None:
+        stamp = f"[{time.monotonic() - self.began:6.1f}s]"
+        print(f"{stamp} {text}", file=sys.stderr, flush=True)
+
+    def _plan(self, result) -> None:  # noqa: ANN001 - PipelineResult
+        """The plan, before anything starts: what runs, what is cached, and why."""
+        steps = list(result.steps.values())
+        runs = sum(1 for s in steps if s.plan == "run")
+        cached = sum(1 for s in steps if s.plan == "cached")
+        self._print(f"{result.name}: {runs} of {len(steps)} steps to run, {cached} cached")
+        words = {"run": "will run", "cached": "cached"}
+        for step in steps:
+            self._print(f"{step.name:<{self.width}}  {words.get(step.plan, step.plan)} ({step.reason})")
 
     @staticmethod
     def _text(event, step) -> str:  # noqa: ANN001
@@ -49,7 +69,8 @@ class _Printer:
             return f"kernel start failed ({event.message}); retrying"
         if event.kind == "finished" and step is not None:
             if event.state == "succeeded":
-                return f"succeeded in {step.elapsed_s or 0:.1f} s"
+                outcome = f": {step.outcome}" if step.outcome else ""
+                return f"succeeded in {step.elapsed_s or 0:.1f} s{outcome}"
             if event.state == "failed":
                 where = f"\n{'':>9} notebook: {step.executed}" if step.executed else ""
                 return f"FAILED: {step.error}{where}"

@@ -66,6 +66,9 @@ class CellHooks:
     def pre_run_cell(self, info: Any) -> None:
         self._started = time.time()
         self._cell_id = getattr(info, "cell_id", None)
+        run = notebook_runs.current()
+        if run is not None:
+            run.note_cell(None)
 
     @_never_raises
     def post_run_cell(self, result: Any) -> None:
@@ -79,6 +82,7 @@ class CellHooks:
         if run is None:
             return
         error = result.error_in_exec or result.error_before_exec
+        run.note_cell(error)
         run.record(
             CellRecord(
                 execution_count=result.execution_count,

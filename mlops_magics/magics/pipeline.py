@@ -52,6 +52,12 @@ class _LiveView:
         self.last = 0.0
 
     def __call__(self, event: Any, result: Any) -> None:
+        if event.kind == "waiting":  # another run of this pipeline holds its lock
+            from html import escape
+
+            if self.handle is not None:
+                self.handle.update(self._html(f'<div class="mlops-pipeline">{escape(event.message)}</div>'))
+            return
         now = time.monotonic()
         if event.kind == "cell" and now - self.last < _UPDATE_EVERY_S:
             return

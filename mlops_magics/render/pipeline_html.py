@@ -1,5 +1,5 @@
-"""Static HTML for a pipeline execution: one row per step (state, duration, cache hit, executed
-notebook), the DAG beside it. Plain strings with inline styles; every value escaped.
+"""Static HTML for a pipeline execution: one row per step (state, duration, cache hit, what it
+decided, executed notebook), the DAG beside it. Plain strings with inline styles; every value escaped.
 """
 
 from __future__ import annotations
@@ -37,18 +37,31 @@ def _notebook_link(path: str | None) -> str:
             f"<code>{escape(os.path.basename(path))}</code></a>")
 
 
-def _row(step: StepResult) -> str:
+_PLAN_WORDS = {"run": "will run", "cached": "cached", "not selected": "not selected"}
+
+
+def _detail(step: StepResult) -> str:
+    """Why it ran (or will), its error, and what it decided (the outcome its notebook published)."""
     detail = step.error or step.reason or ""
-    colour = "#cf222e" if step.error else "inherit"
+    if step.state == "pending" and step.plan:
+        detail = f"{_PLAN_WORDS.get(step.plan, step.plan)}: {step.reason}" if step.reason else step.plan
     if step.state == "running" and step.cells:
         detail = f"cell {step.cell}/{step.cells}" + (f" · {detail}" if detail else "")
+    colour = "#cf222e" if step.error else "inherit"
+    html = f'<span style="color:{colour}">{escape(detail)}</span>'
+    if step.outcome and step.outcome != step.error:
+        html += f'<div class="mlops-outcome" style="font-weight:600">{escape(step.outcome)}</div>'
+    return html
+
+
+def _row(step: StepResult) -> str:
     attempts = f" ({step.attempts} attempts)" if step.attempts > 1 else ""
     cells = [
         f"<b>{escape(step.name)}</b><br><span style=\"{MUTED}\">{escape(step.notebook)}</span>",
         _badge(step.state),
         escape(duration_text(step.elapsed_s)) + escape(attempts),
         "&#10003;" if step.cached else "",
-        f'<span style="color:{colour}">{escape(detail)}</span>',
+        _detail(step),
         _notebook_link(step.executed),
     ]
     return "<tr>" + "".join(f'<td style="{CELL}">{c}</td>' for c in cells) + "</tr>"

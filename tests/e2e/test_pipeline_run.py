@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import nbformat
@@ -20,12 +21,13 @@ def churn(mlops_home):
     write_nb(root / "prepare.ipynb", "rows = 1\nseed = 0",
              "import os, time\nos.makedirs('data', exist_ok=True)\ntime.sleep(0.5)\n"
              "open('data/clean.txt', 'w').write(f\"{open('raw.txt').read()}|rows={rows}|seed={seed}\")")
-    write_nb(root / "train.ipynb", "n = 1",
+    write_nb(root / "train.ipynb", "n = 1\nmode = 'fast'",
              "%load_ext mlops_magics\n%mlops track",
              "%%mlops track --run-name fit\ndepth = 4\nscore = n * 0.25\n",
              "open('model.txt', 'w').write(open('data/clean.txt').read() + f'|n={n}')",
              "%mlops log metric final=2.5")
-    write_nb(root / "report.ipynb", None, "open('report.txt', 'w').write(open('model.txt').read().upper())")
+    write_nb(root / "report.ipynb", None, "open('report.txt', 'w').write(open('model.txt').read().upper())",
+             "from mlops_magics import pipeline\npipeline.publish_outcome('report written\\n(second line dropped)')")
     write_nb(root / "side.ipynb", "seed = 0", "import time\ntime.sleep(0.5)\nopen('side.txt', 'w').write(str(seed))")
     (root / "raw.txt").write_text("raw")
     path = root / "churn.yaml"
@@ -75,6 +77,7 @@ def test_pipeline_runs_tracks_locks_and_caches(churn, mlflow_client, monkeypatch
     # MLflow: one parent run, one child per step with its parameters, the executed notebook
     parent = mlflow_client.get_run(result.run_id)
     assert parent.info.status == "FINISHED" and parent.data.params == {"seed": "7", "train.n": "2"}
+    assert re.fullmatch(r"churn \d\d-\d\d \d\d:\d\d:\d\d", parent.info.run_name), parent.info.run_name
     assert parent.data.metrics["steps_succeeded"] == 4
     steps = {s: mlflow_client.get_run(result[s].run_id) for s in result.steps}
     for name, run in steps.items():
@@ -82,12 +85,17 @@ def test_pipeline_runs_tracks_locks_and_caches(churn, mlflow_client, monkeypatch
         assert run.data.tags["mlflow.parentRunId"] == result.run_id
         assert "notebook" in {a.path for a in mlflow_client.list_artifacts(run.info.run_id)}
     assert steps["prepare"].data.params == {"seed": "7", "rows": "20"}
-    assert steps["train"].data.params == {"n": "2"}
+    assert steps["train"].data.params == {"n": "2", "mode": "fast"}  # the notebook's defaults, then injected
     assert steps["train"].data.metrics["final"] == 2.5  # %mlops track in the step attached to its run
     (fit,) = mlflow_client.search_runs([parent.info.experiment_id], "attributes.run_name = 'fit'")
     assert fit.data.tags["mlflow.parentRunId"] == result["train"].run_id and fit.data.metrics == {"score": 0.5}
     executed = nbformat.read(result["train"].executed, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+
+    # what a step decided: published in its kernel, on its run, in the result and the lock file
+    assert result["report"].outcome == "report written"
+    assert steps["report"].data.tags["mlops.outcome"] == "report written"
+    assert result["train"].outcome is None and "mlops.outcome" not in steps["train"].data.tags
 
     # the lock file records what produced what
     lock = yaml.safe_load(churn.with_suffix(".lock").read_text())
@@ -95,6 +103,7 @@ def test_pipeline_runs_tracks_locks_and_caches(churn, mlflow_client, monkeypatch
     assert lock["steps"]["train"]["run_id"] == result["train"].run_id
     assert lock["steps"]["train"]["upstream"] == {"prepare": lock["steps"]["prepare"]["key"]}
     assert set(lock["steps"]["train"]["outputs"]) == {"model.txt"}
+    assert lock["steps"]["report"]["outcome"] == "report written"
 
     # unchanged: everything cached, no kernel, no run
     with monkeypatch.context() as patch:  # (monkeypatch.undo() would also undo the store's MLOPS_HOME)
@@ -102,6 +111,7 @@ def test_pipeline_runs_tracks_locks_and_caches(churn, mlflow_client, monkeypatch
                       lambda *a, **k: pytest.fail("a cached step started a kernel"))
         again = pipeline.run(str(churn), params={"train.n": 2}, jobs=2)
     assert [s.state for s in again.steps.values()] == ["cached"] * 4 and again.run_id is None
+    assert again["report"].outcome == "report written"
 
     # a code edit in report: only report runs, in a new parent run
     nb = nbformat.read(root / "report.ipynb", as_version=4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
 
 import nbformat
 import pytest
@@ -80,6 +81,7 @@ def test_code_hash_ignores_markdown_outputs_and_metadata(tmp_path):
     nbformat.write(nb, path)
     assert read_notebook(path).code_hash != before.code_hash
     assert before.declared == {"a"} and before.has_parameters_cell and before.kernel == "python3"
+    assert before.defaults == {"a": 1}
 
 
 def test_hits_and_misses(pipeline):
@@ -130,6 +132,8 @@ def test_cached_run_starts_no_kernel_and_no_tracking(pipeline, monkeypatch, mlop
     assert [s.state for s in result.steps.values()] == ["cached"] * 3
     assert result["train"].run_id == "run-train"
     assert ("finished", "train", "cached") in events and not any(k == "started" for k, _, _ in events)
+    assert events[0] == ("planned", "", "")  # the plan comes first, at once
+    assert {s.plan for s in result.steps.values()} == {"cached"}
     last = json.loads((mlops_home / "pipelines" / "last.json").read_text())
     assert last["path"] == str(pipeline)
 
@@ -144,6 +148,33 @@ def test_lock_file_round_trip(tmp_path):
     assert list(again.doc["steps"]) == ["a", "b"] and again.entry("a") == {"key": "1"}
     assert again.last_run == {"run_id": "r"}
     assert (tmp_path / "x.lock").read_text().startswith("# written by mlops run")
+    again.set_status("a", "running")  # a step whose outputs are being rewritten
+    again.set_status("c", "running")  # no entry: nothing on record to mark
+    assert LockFile(tmp_path / "x.lock", "x").doc["steps"] == {"a": {"key": "1", "status": "running"},
+                                                                "b": {"key": "2"}}
+
+
+def test_a_step_interrupted_while_writing_runs_again(pipeline):
+    _pretend_ran(pipeline)
+    lock = LockFile(pipeline.with_suffix(".lock"), "p")
+    lock.set_status("train", "running")  # the run that was rewriting model.txt died
+    assert _plan(pipeline)["train"] == ("would run", "its last run was interrupted while writing its outputs")
+    lock.set_status("train", "cancelled")
+    assert _plan(pipeline)["train"] == ("would run", "last run cancelled")
+
+
+def test_folder_hash_leaves_out_checkpoints_and_caches(tmp_path):
+    from mlops_magics.core.pipeline.inputs import hash_path
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("1")
+    before = hash_path(tmp_path / "d")
+    for folder in (".ipynb_checkpoints", "__pycache__", "sub/.ipynb_checkpoints"):
+        (tmp_path / "d" / folder).mkdir(parents=True)
+        (tmp_path / "d" / folder / "x").write_text("editor state")
+    assert hash_path(tmp_path / "d") == before
+    (tmp_path / "d" / "sub" / "b.csv").write_text("2")
+    assert hash_path(tmp_path / "d") != before
 
 
 def test_a_different_or_deleted_store_is_a_miss(pipeline, mlops_home):
@@ -162,3 +193,27 @@ def test_a_different_or_deleted_store_is_a_miss(pipeline, mlops_home):
     (mlops_home / "mlflow.db").unlink()  # the store the steps ran against is gone
     plan = _plan(pipeline)
     assert plan["side"] == ("would run", "its runs are in another tracking store (or the store was deleted)")
+
+
+def test_waiting_for_another_run_can_be_cancelled(pipeline, mlops_home):
+    """While another execution holds the pipeline's run lock, a run says so and waits; cancelling it then
+    ends it with nothing started (the lock is an OS lock: held here by a second file descriptor)."""
+    from mlops_magics.core.pipeline import runlock
+    from mlops_magics.core.pipeline.results import PipelineCancelled
+
+    cancel = threading.Event()
+    messages = []
+
+    def progress(event, result):
+        if event.kind == "waiting":
+            messages.append(event.message)
+            cancel.set()
+
+    with runlock.holding(pipeline):
+        with pytest.raises(PipelineCancelled) as info:
+            runner.run(str(pipeline), progress=progress, cancel=cancel)
+    assert len(messages) == 1 and "another run of this pipeline is in progress (pid " in messages[0]
+    assert {s.state for s in info.value.result.steps.values()} == {"cancelled"}
+    assert not pipeline.with_suffix(".lock").exists()  # nothing was planned, run or recorded
+    with runlock.holding(pipeline):  # released by both
+        pass

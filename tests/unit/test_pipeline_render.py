@@ -49,3 +49,15 @@ def test_svg_layers_edges_and_escaping():
 def test_parse_params():
     assert parse_params(["a=1", "b.c=0.5", "d=true", "e=[1, 2]", "f=text", "g="]) == {
         "a": 1, "b.c": 0.5, "d": True, "e": [1, 2], "f": "text", "g": ""}
+
+
+def test_outcome_and_plan_are_shown():
+    """What a step decided shows in the text summary and the widget; before a step starts, its plan."""
+    result = _result()
+    result["prep<x>"].outcome = "not promoted: churn v2 accuracy = 0.785 <is worse>"
+    result["eval"].state, result["eval"].plan, result["eval"].reason = "pending", "run", "notebook code changed"
+    text = repr(result)
+    assert "outcome: not promoted: churn v2 accuracy = 0.785 <is worse>" in text
+    html = html_of(result)
+    assert 'class="mlops-outcome"' in html and "not promoted: churn v2 accuracy = 0.785 &lt;is worse&gt;" in html
+    assert "will run: notebook code changed" in html

@@ -171,6 +171,56 @@ def test_wrong_types_are_reported_not_crashed_on(project):
     assert "w.yaml:4: steps.b: must be a mapping, not [1]" in text
 
 
+def test_a_cycle_is_reported_with_the_other_problems(project):
+    """A missing notebook, an unknown key and a cycle through the step whose notebook is missing: all three
+    are reported; the missing notebook's outputs still count as produced (no spurious 'does not exist')."""
+    path = write_yaml(project / "c.yaml", """
+        steps:
+          a:
+            notebook: missing.ipynb
+            outputs: [a.csv]
+            depends_on: [b]
+          b:
+            notebook: prepare.ipynb
+            colour: red
+            inputs: [a.csv]
+        """)
+    with pytest.raises(MlopsUsageError) as info:
+        load(path)
+    assert str(info.value).splitlines() == [
+        "c.yaml has 3 problems:",
+        "  c.yaml:2: steps.a: dependency cycle: a -> b -> a",
+        f"  c.yaml:3: steps.a.notebook: notebook missing.ipynb does not exist (looked in {project})",
+        "  c.yaml:8: steps.b.colour: unknown key 'colour'; allowed: notebook, parameters, inputs, outputs, "
+        "depends_on, timeout, retries, kernel, description"]
+
+
+def test_schema_messages_in_the_files_words(project):
+    """jsonschema does the validation; its errors read like the rest: names, bounds, empty values."""
+    path = write_yaml(project / "s.yaml", """
+        name: "bad name"
+        experiment: ""
+        params: {2x: 1}
+        steps:
+          1: {notebook: prepare.ipynb}
+          ok: {notebook: prepare.ipynb, retries: 21, outputs: [""]}
+        """)
+    with pytest.raises(MlopsUsageError) as info:
+        load(path)
+    text = str(info.value)
+    for expected in ("s.yaml:1: name: 'bad name' is not a valid name (letters, digits, _ . -)",
+                     "s.yaml:2: experiment: must not be empty",
+                     "s.yaml:3: params.2x: '2x' is not a valid name",
+                     "s.yaml:5: steps.1: '1' is not a valid name",
+                     "s.yaml:6: steps.ok.retries: must be between 0 and 20, not 21",
+                     "s.yaml:6: steps.ok.outputs.0: must not be empty"):
+        assert expected in text, (expected, text)
+    with pytest.raises(MlopsUsageError, match=r"e.yaml:1: steps: needs at least one entry"):
+        load(write_yaml(project / "e.yaml", "steps: {}\n"))
+    with pytest.raises(MlopsUsageError, match=r"m.yaml:1: \(top\): missing key 'steps'"):
+        load(write_yaml(project / "m.yaml", "name: m\n"))
+
+
 def test_run_options_are_checked_before_anything_runs(project):
     from mlops_magics.core.pipeline.runner import run
 

@@ -11,6 +11,7 @@ EXECUTION_COUNT = "mlops.cell.execution_count"
 GIT_DIRTY = "mlops.git.dirty"
 STALE = "mlops.stale_inputs"         # names read by a tracked cell whose value may be stale
 REAPED = "mlops.reaped"              # why a run was ended by the reaper
+OUTCOME = "mlops.outcome"            # a pipeline step's one-line decision (core/backend/outcome.py)
 
 # MLflow's own
 PARENT = "mlflow.parentRunId"

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..backend.outcome import publish_outcome
 from ..errors import CheckFailed
 from .text import drift_text
 from .verdict import benjamini_hochberg, column_drift, score_kind, thresholds_for
@@ -76,6 +77,9 @@ class DriftResult:
     current_label: str = "current"
     skipped: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        publish_outcome(self.headline)  # inside a pipeline step: the step's one-line outcome
 
     # -- verdicts ---------------------------------------------------------------------------------------
     @property

@@ -109,6 +109,8 @@ def decide(step: StepSpec, parts: KeyParts, entry: Mapping[str, Any] | None, roo
         return Decision(True, "forced")
     if not entry:
         return Decision(True, "no previous run")
+    if entry.get("status") == "running":
+        return Decision(True, "its last run was interrupted while writing its outputs")
     if entry.get("status") != "succeeded":
         return Decision(True, f"last run {entry.get('status', 'unknown')}")
     if store is not None and entry.get("store") not in (None, store):

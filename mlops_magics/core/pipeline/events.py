@@ -15,10 +15,12 @@ __all__ = ["PipelineEvent"]
 class PipelineEvent:
     """One thing that happened.
 
-    ``kind`` is one of ``planned`` (the step list is known), ``started``, ``cell`` (a code cell
-    began: ``cell`` of ``cells``), ``retry`` (an attempt failed and another follows; ``message``
-    says why), ``kernel-retry`` (a kernel start raced and is retried), ``finished`` (``state`` is
-    the step's final state) and ``done`` (the whole pipeline; ``step`` is empty).
+    ``kind`` is one of ``waiting`` (another execution of the pipeline holds its run lock; ``message``
+    says which), ``planned`` (each step's ``plan`` and ``reason`` are set: what will run, what is
+    cached), ``started``, ``cell`` (a code cell began: ``cell`` of ``cells``), ``retry`` (an attempt
+    failed and another follows; ``message`` says why), ``kernel-retry`` (a kernel start raced and is
+    retried), ``finished`` (``state`` is the step's final state) and ``done`` (the whole pipeline;
+    ``step`` is empty).
     """
 
     kind: str

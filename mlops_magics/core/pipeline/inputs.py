@@ -1,7 +1,8 @@
 """Step inputs and outputs: what a reference names (a file, a URL, a data version) and its content hash.
 
 * a local path (file or folder), relative to the pipeline folder: BLAKE3 of its content (a folder:
-  of its sorted ``(relative path, content hash)`` list);
+  of its sorted ``(relative path, content hash)`` list, leaving out what editors and Python write
+  beside the real content: ``.ipynb_checkpoints/`` and ``__pycache__/``);
 * an fsspec URL (``s3://bucket/x.parquet``, ``memory://...``): BLAKE3 of the bytes read through fsspec;
 * a data version ``NAME@REF`` (``train@v3``): the version's content hash from
   :mod:`mlops_magics.core.datastore`, without reading the data.
@@ -19,6 +20,7 @@ from blake3 import blake3
 __all__ = ["MISSING", "Input", "classify_input", "hash_path", "hash_ref", "normalize_path"]
 
 MISSING = "missing"
+NOT_CONTENT = frozenset({".ipynb_checkpoints", "__pycache__"})  # folders left out of a folder's hash
 _DATA_VERSION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*@[A-Za-z0-9_.-]+$")
 _CHUNK = 1 << 20
 
@@ -81,7 +83,8 @@ def hash_path(path: Path) -> str:
         return _hash_file(path)
     if path.is_dir():
         hasher = blake3()
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        files = (p for p in path.rglob("*") if p.is_file() and not NOT_CONTENT & set(p.relative_to(path).parts))
+        for child in sorted(files):
             rel = child.relative_to(path).as_posix()
             hasher.update(f"{rel}\0{_hash_file(child)}\n".encode())
         return "tree:" + hasher.hexdigest()

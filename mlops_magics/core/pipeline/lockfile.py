@@ -2,7 +2,10 @@
 
 It records, per step, the key and what it was made of, the output hashes, the run that produced
 them and where the executed notebook is, so a teammate can see what produced what. Written
-atomically after every finished step, so an interrupted pipeline keeps what it completed.
+atomically after every finished step, so an interrupted pipeline keeps what it completed. It only
+ever describes what is on disk: a step's entry is marked ``running`` before its kernel starts
+rewriting the outputs, and replaced, with the outputs hashed as written, when it ends. Only the
+execution holding the pipeline's run lock (:mod:`.runlock`) writes it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,16 @@ class LockFile:
             if order:
                 steps = {n: steps[n] for n in order if n in steps} | {n: v for n, v in steps.items() if n not in order}
             self.doc["steps"] = steps
+            self._save()
+
+    def set_status(self, step: str, status: str) -> None:
+        """Mark the step's entry (``running``: its outputs are being rewritten; ``cancelled``); a step
+        with no entry has nothing on record to mark."""
+        with self._lock:
+            entry = self.entry(step)
+            if entry is None or entry.get("status") == status:
+                return
+            self.doc["steps"] = {**self.doc["steps"], step: {**entry, "status": status}}
             self._save()
 
     def set_run(self, info: dict[str, Any]) -> None:

@@ -104,6 +104,7 @@ def status(pipeline_path: str | os.PathLike[str] | None = None,
         step.state = entry.get("status") or "pending"
         step.duration_s, step.key = entry.get("duration_s"), entry.get("key")
         step.run_id, step.executed, step.error = entry.get("run_id"), entry.get("executed"), entry.get("error")
+        step.outcome = entry.get("outcome")
         parts, decision = decisions[name]
         if not entry:
             step.reason = "never run"

@@ -35,6 +35,8 @@ class StepResult:
     run_id: str | None = None
     executed: str | None = None  # path of the executed notebook
     error: str | None = None  # the error's last line
+    outcome: str | None = None  # what the step decided, published by the notebook (``mlops.outcome``)
+    plan: str = ""  # before it ran: run | cached | not selected (``reason`` says why)
     attempts: int = 0
     params: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
@@ -66,6 +68,8 @@ class StepResult:
             text += f"  ({self.reason})"
         if self.error:
             text += f"  {self.error}"
+        if self.outcome and self.outcome != self.error:
+            text += f"\n{'':<16} outcome: {self.outcome}"
         if self.executed and self.state in ("failed", "succeeded", "cancelled"):
             text += f"\n{'':<16} notebook: {self.executed}"
         return text
@@ -79,7 +83,7 @@ class PipelineResult:
     path: str
     lock_path: str
     steps: dict[str, StepResult]
-    state: str = "running"  # running | succeeded | failed | cancelled | planned | status
+    state: str = "running"  # running | succeeded | failed | cancelled | planned | status | waiting
     run_id: str | None = None  # the parent run (None when nothing had to run)
     duration_s: float | None = None
     dry_run: bool = False
@@ -121,7 +125,6 @@ class PipelineResult:
             lines.append(f"  MLflow UI: {self.ui_hint}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
 
 
 class PipelineCancelled(KeyboardInterrupt):

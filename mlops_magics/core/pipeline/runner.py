@@ -20,13 +20,13 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..errors import MlopsUsageError
-from . import plan
+from . import plan, runlock
 from .cache import Decision, KeyParts, current_store, decide, hash_outputs, key_parts
 from .events import PipelineEvent
 from .lockfile import LockFile, utc_now
-from .warm import prefetch, quiet
 from .results import PipelineCancelled, PipelineResult
 from .spec import PipelineSpec, load
+from .warm import prefetch, quiet
 
 if TYPE_CHECKING:  # pragma: no cover
     from .executors import Executor
@@ -48,7 +48,8 @@ def run(pipeline_path: str, params: Mapping[str, Any] | None = None, only: Itera
     for one step. ``only``: run just these steps (others' outputs are used as they are). ``force``:
     ignore the cache. ``executor``: ``"local"`` or ``"dask://HOST:PORT"``. ``progress(event, result)``
     is called from this thread. Ctrl-C, or setting ``cancel``, kills running kernels and raises
-    :class:`PipelineCancelled` (a ``KeyboardInterrupt`` carrying the partial result).
+    :class:`PipelineCancelled` (a ``KeyboardInterrupt`` carrying the partial result). One execution of a
+    pipeline at a time: a second one waits for the first (a ``waiting`` event says so).
     """
     if int(jobs) < 1:
         raise MlopsUsageError(f"--jobs {jobs}: give 1 or more")
@@ -62,7 +63,22 @@ def run(pipeline_path: str, params: Mapping[str, Any] | None = None, only: Itera
         if progress:
             progress(PipelineEvent("done", state=result.state), result)
         return result
-    return _Execution(spec, selected, force, int(jobs), executor, progress, cancel, dict(params or {})).run()
+
+    def on_wait(message: str) -> None:
+        if progress:
+            progress(PipelineEvent("waiting", message=message), plan.new_result(spec, state="waiting"))
+
+    try:
+        with runlock.holding(spec.path, on_wait, cancel):
+            return _Execution(spec, selected, force, int(jobs), executor, progress, cancel,
+                              dict(params or {})).run()
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, PipelineCancelled):
+            raise
+        result = plan.new_result(spec, state="cancelled")  # stopped while waiting: nothing ran
+        for step in result.steps.values():
+            step.state, step.reason = "cancelled", "the pipeline was cancelled before it started"
+        raise PipelineCancelled(result) from None
 
 
 class _Execution:
@@ -72,7 +88,7 @@ class _Execution:
 
         self.spec, self.selected, self.force, self.jobs = spec, selected, force, jobs
         self.executor_spec, self.progress, self.cancel = executor, progress, cancel
-        self.lock = LockFile(spec.lock_path, spec.name)
+        self.lock = LockFile(spec.lock_path, spec.name)  # read under the run lock: no other writer now
         self.result = plan.new_result(spec, executor=executor, jobs=jobs)
         self.tracking = PipelineTracking(spec, {**spec.params, **params}, executor)
         self.token = f"pipeline-{uuid.uuid4().hex}"
@@ -80,6 +96,7 @@ class _Execution:
         self.executor: Executor | None = None
         self.keys: dict[str, KeyParts] = {}
         self.decisions: dict[str, Decision] = {}
+        self.planned: dict[str, tuple[KeyParts, Decision]] = {}
         self.handles: dict[str, Any] = {}
         self.running: dict[cf.Future, str] = {}
         self.events: queue.Queue[PipelineEvent] = queue.Queue()
@@ -87,9 +104,9 @@ class _Execution:
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> PipelineResult:
-        self._notify(PipelineEvent("planned"))
         with quiet("papermill"), quiet("traitlets"):
             try:
+                self._plan()
                 self._loop()
                 self.result.state = "succeeded" if self.result.ok else "failed"
             except KeyboardInterrupt:
@@ -103,6 +120,31 @@ class _Execution:
             finally:
                 self._finalize()
         return self.result
+
+    def _plan(self) -> None:
+        """What will run and what is cached, told at once (before MLflow or a kernel starts)."""
+        self.planned = plan.plan(self.spec, self.selected, self.lock, self.force)
+        for name, (_, decision) in self.planned.items():
+            step = self.result.steps[name]
+            step.plan = "not selected" if name not in self.selected else ("run" if decision.run else "cached")
+            step.reason = decision.reason
+        self._notify(PipelineEvent("planned"))
+
+    def _as_planned(self, name: str) -> bool:
+        """Nothing ``name`` depends on ran in this execution: its planned key and decision still hold."""
+        deps = self.spec.steps[name].depends_on
+        return name in self.planned and all(self.result.steps[d].state in ("cached", "not selected") for d in deps)
+
+    def _key(self, name: str) -> KeyParts:
+        if self._as_planned(name):
+            return self.planned[name][0]
+        return key_parts(self.spec.steps[name], self.spec.root, {n: p.key for n, p in self.keys.items()})
+
+    def _decide(self, name: str) -> Decision:
+        if self._as_planned(name):
+            return self.planned[name][1]
+        return decide(self.spec.steps[name], self.keys[name], self.lock.entry(name), self.spec.root, self.force,
+                      self.store)
 
     def _loop(self) -> None:
         pending = list(self.spec.order)
@@ -132,19 +174,19 @@ class _Execution:
             self._notify(PipelineEvent("finished", name, "skipped", state.reason))
             return True
         if name not in self.keys:
-            self.keys[name] = key_parts(step, self.spec.root, {n: p.key for n, p in self.keys.items()})
+            self.keys[name] = self._key(name)
             state.key = self.keys[name].key
         if name not in self.selected:
             state.state, state.reason = "not selected", "not selected (--only)"
             return True
         if name not in self.decisions:
-            self.decisions[name] = decide(step, self.keys[name], self.lock.entry(name), self.spec.root, self.force,
-                                         self.store)
+            self.decisions[name] = self._decide(name)
         decision = self.decisions[name]
         if not decision.run:
             entry = self.lock.entry(name) or {}
             state.state, state.reason = "cached", "unchanged"
             state.run_id, state.executed = entry.get("run_id"), entry.get("executed")
+            state.outcome = entry.get("outcome")
             self._notify(PipelineEvent("finished", name, "cached", state.reason))
             return True
         prefetch()
@@ -169,6 +211,7 @@ class _Execution:
             self.executor = make_executor(self.executor_spec, self.jobs)
         handle = self.tracking.start_step(step, self.keys[name].key, decision.reason)
         self.handles[name] = handle
+        self.lock.set_status(name, "running")  # its outputs are about to be rewritten
         executed = self.tracking.executed_path(step)
         task = StepTask(step=name, notebook=str(step.notebook), output=str(executed), parameters=step.parameters,
                         cwd=str(self.spec.root), env=self.tracking.kernel_env(handle, step), kernel=step.kernel,
@@ -207,11 +250,15 @@ class _Execution:
                 outcome.status, state.error = "failed", f"declared output {missing[0]} was not written"
         state.state = outcome.status
         run_status = {"succeeded": "FINISHED", "cancelled": "KILLED"}.get(outcome.status, "FAILED")
+        handle = self.handles.pop(name)
         try:
-            self.tracking.finish_step(self.handles.pop(name), state, run_status)
+            state.outcome = self.tracking.read_outcome(handle)
+            self.tracking.finish_step(handle, state, run_status)
         finally:
             if outcome.status in ("succeeded", "failed"):
                 self._record(name, outputs)
+            else:
+                self.lock.set_status(name, outcome.status)
             self._notify(PipelineEvent("finished", name, state.state, state.error or ""))
 
     def _record(self, name: str, outputs: dict[str, str]) -> None:
@@ -223,6 +270,8 @@ class _Execution:
                  "attempts": state.attempts, "finished": utc_now(), "store": current_store()}
         if state.error:
             entry["error"] = state.error
+        if state.outcome:
+            entry["outcome"] = state.outcome
         self.lock.set_step(name, entry, list(self.spec.order))
 
     # -- the end ------------------------------------------------------------------------------
@@ -242,6 +291,8 @@ class _Execution:
             future.cancel()
             self.running.pop(future)
             self.result.steps[name].state = "cancelled"
+            with contextlib.suppress(Exception):
+                self.lock.set_status(name, "cancelled")
             with contextlib.suppress(Exception):
                 self.tracking.finish_step(self.handles.pop(name), self.result.steps[name], "KILLED")
         for state in self.result.steps.values():

@@ -1,14 +1,15 @@
 """The pipeline file's JSON schema, and where in the YAML text each value sits.
 
-:func:`schema_problems` validates a parsed document and returns every problem (not just the first)
-as ``(path, message)`` pairs; :func:`yaml_marks` maps each path to its line in the file so problems
+:func:`schema_problems` validates a parsed document with ``jsonschema`` and returns every problem
+(not just the first) as ``(path, message)`` pairs, in the file's words; :func:`yaml_marks` maps each path to its line in the file so problems
 can be reported as ``pipeline.yaml:12: steps.train.timout: unknown key``.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
+import functools
+import sys
 from typing import Any
 
 import yaml
@@ -27,7 +28,7 @@ STEP_SCHEMA: dict[str, Any] = {
     "required": ["notebook"],
     "properties": {
         "notebook": {"type": "string", "minLength": 1},
-        "parameters": {"type": "object", "propertyNames": {"pattern": IDENT}},
+        "parameters": {"type": "object", "propertyNames": {"type": "string", "pattern": IDENT}},
         "inputs": _PATHS,
         "outputs": _PATHS,
         "depends_on": {"type": "array", "items": {"type": "string"}},
@@ -48,11 +49,11 @@ PIPELINE_SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "experiment": {"type": "string", "minLength": 1},
         "kernel": {"type": "string", "minLength": 1},
-        "params": {"type": "object", "propertyNames": {"pattern": IDENT}},
+        "params": {"type": "object", "propertyNames": {"type": "string", "pattern": IDENT}},
         "steps": {
             "type": "object",
             "minProperties": 1,
-            "propertyNames": {"pattern": NAME},
+            "propertyNames": {"type": "string", "pattern": NAME},
             "additionalProperties": STEP_SCHEMA,
         },
     },
@@ -63,6 +64,25 @@ STEP_KEYS = tuple(STEP_SCHEMA["properties"])
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "number": "a number",
                "integer": "a whole number", "boolean": "true or false"}
+_BAD_NAME = "is not a valid name (letters, digits, _ . -; parameters: a Python identifier)"
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    """jsonschema's validator of :data:`PIPELINE_SCHEMA`, imported on first use.
+
+    ``import jsonschema`` imports every optional format checker it finds; where Jupyter is installed
+    that includes ``rfc3987_syntax``, which builds a grammar at import (over a second here). The
+    schema uses no ``format``, so that one module is kept out of this import (when nothing imported
+    it before): about 60 ms instead of 1.2 s, which a cached ``mlops run`` would otherwise pay.
+    """
+    blocked = sys.modules.setdefault("rfc3987_syntax", None) is None  # type: ignore[arg-type]
+    try:
+        from jsonschema import Draft202012Validator
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", "") is None:
+            del sys.modules["rfc3987_syntax"]
+    return Draft202012Validator(PIPELINE_SCHEMA)
 
 
 def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
@@ -71,74 +91,41 @@ def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
     return f"unknown key '{key}'{hint}"
 
 
-def _type_ok(value: Any, wanted: str) -> bool:
-    if wanted == "object":
-        return isinstance(value, dict)
-    if wanted == "array":
-        return isinstance(value, list)
-    if wanted == "string":
-        return isinstance(value, str)
-    if wanted == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if wanted == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if wanted == "boolean":
-        return isinstance(value, bool)
-    return True
-
-
-def _check(value: Any, schema: dict[str, Any], path: DocPath, out: list[tuple[DocPath, str]]) -> None:
-    """Validate ``value`` against the subset of JSON Schema used above, collecting every problem.
-
-    (``jsonschema`` would do, but importing it costs seconds where its optional format checkers
-    are installed, and a cached pipeline re-run must take well under a second.)
-    """
-    wanted = schema.get("type")
-    if wanted and not _type_ok(value, wanted):
-        out.append((path, f"must be {_TYPE_WORDS.get(wanted, wanted)}, not {value!r}"))
-        return
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            out.append((path, "must not be empty"))
-        elif "pattern" in schema and not re.match(schema["pattern"], value):
-            out.append((path, f"'{value}' is not a valid name (letters, digits, _ . -)"))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "exclusiveMinimum" in schema and not value > schema["exclusiveMinimum"]:
-            out.append((path, f"must be greater than {schema['exclusiveMinimum']}, not {value!r}"))
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if (low is not None and value < low) or (high is not None and value > high):
-            out.append((path, f"must be between {low} and {high}, not {value!r}"))
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            _check(item, schema["items"], path + (index,), out)
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in value:
-                out.append((path, f"missing key '{key}'"))
-        if len(value) < schema.get("minProperties", 0):
-            out.append((path, "needs at least one entry"))
-        names = schema.get("propertyNames")
-        extra = schema.get("additionalProperties", True)
-        for key, item in value.items():
-            if names and not (isinstance(key, str) and re.match(names["pattern"], key)):
-                out.append((path + (key,), f"'{key}' is not a valid name (letters, digits, _ . -; "
-                                           "parameters: a Python identifier)"))
-                continue
-            if key in props:
-                _check(item, props[key], path + (key,), out)
-            elif extra is False:
-                out.append((path + (key,), _unknown_key(str(key), tuple(props))))
-            elif isinstance(extra, dict):
-                _check(item, extra, path + (key,), out)
+def _friendly(error: Any) -> list[tuple[DocPath, str]]:
+    """jsonschema's error as ``(path, message)`` pairs in the words of a pipeline file."""
+    path: DocPath = tuple(error.absolute_path)
+    kind, value, schema = error.validator, error.instance, error.schema
+    if "propertyNames" in error.relative_schema_path:  # a bad key: the error is about the key itself
+        return [(path + (str(value),), f"'{value}' {_BAD_NAME}")]
+    if kind == "type":
+        return [(path, f"must be {_TYPE_WORDS.get(schema['type'], schema['type'])}, not {value!r}")]
+    if kind == "required":
+        return [(path, f"missing key '{key}'") for key in schema["required"] if key not in value]
+    if kind == "additionalProperties":
+        allowed = tuple(schema.get("properties", {}))
+        return [(path + (key,), _unknown_key(str(key), allowed)) for key in value if key not in allowed]
+    if kind == "minLength":
+        return [(path, "must not be empty")]
+    if kind == "pattern":
+        return [(path, f"'{value}' is not a valid name (letters, digits, _ . -)")]
+    if kind == "exclusiveMinimum":
+        return [(path, f"must be greater than {schema['exclusiveMinimum']}, not {value!r}")]
+    if kind in ("minimum", "maximum"):
+        return [(path, f"must be between {schema.get('minimum')} and {schema.get('maximum')}, not {value!r}")]
+    if kind == "minProperties":
+        return [(path, "needs at least one entry")]
+    return [(path, error.message)]
 
 
 def schema_problems(doc: Any) -> list[tuple[DocPath, str]]:
-    """Every schema violation of a parsed pipeline document."""
+    """Every schema violation of a parsed pipeline document (validated by ``jsonschema``)."""
     if not isinstance(doc, dict):
         return [((), "the file must hold a mapping with a 'steps' key")]
     problems: list[tuple[DocPath, str]] = []
-    _check(doc, PIPELINE_SCHEMA, (), problems)
+    for error in _validator().iter_errors(doc):
+        for problem in _friendly(error):
+            if problem not in problems:
+                problems.append(problem)
     return problems
 
 

@@ -202,26 +202,33 @@ def load(path: str | os.PathLike[str], params: Mapping[str, Any] | None = None) 
 
 def _link(steps: dict[str, StepSpec], raw_steps: dict[str, Any], root: Path,
           problems: _Problems) -> dict[str, StepSpec]:
-    """Resolve inputs (who produces them), check explicit edges, infer the rest, find cycles."""
+    """Resolve inputs (who produces them), check explicit edges, infer the rest, find cycles.
+
+    Works on every step of the file, also those whose notebook could not be read, so their outputs
+    still count as produced and a cycle through them is still reported with the other problems.
+    """
+    raw = {name: value for name, value in raw_steps.items() if isinstance(value, dict)}
     producers: dict[str, str] = {}
-    for name, step in steps.items():
-        for index, output in enumerate(step.outputs):
+    for name, value in raw.items():
+        outputs = [o for o in _get(value, "outputs", list, []) if isinstance(o, str) and o]
+        for index, output in enumerate(normalize_path(o, root) for o in outputs):
             if output in producers and producers[output] != name:
                 problems.add(("steps", name, "outputs", index),
                              f"{output} is also an output of step '{producers[output]}'; one step per output")
             producers.setdefault(output, name)
-    linked: dict[str, StepSpec] = {}
-    for name, step in steps.items():
-        raw = raw_steps[name]
-        deps = list(step.depends_on)
-        for index, dep in enumerate(step.depends_on):
+    edges: dict[str, list[str]] = {}
+    inputs_of: dict[str, list[Input]] = {}
+    for name, value in raw.items():
+        explicit = [d for d in _get(value, "depends_on", list, []) if isinstance(d, str)]
+        for index, dep in enumerate(explicit):
             if dep == name:
                 problems.add(("steps", name, "depends_on", index), "a step cannot depend on itself")
             elif dep not in raw_steps:
                 problems.add(("steps", name, "depends_on", index),
                              f"there is no step '{dep}' (steps: {', '.join(raw_steps)})")
-        inputs = []
-        for index, text in enumerate(_get(raw, "inputs", list, [])):
+        deps = [d for d in explicit if d in raw and d != name]
+        inputs: list[Input] = []
+        for index, text in enumerate(_get(value, "inputs", list, [])):
             if not isinstance(text, str) or not text:
                 continue
             item, error = classify_input(text, root, producers)
@@ -234,9 +241,10 @@ def _link(steps: dict[str, StepSpec], raw_steps: dict[str, Any], root: Path,
             if item.producer and item.producer not in deps:
                 deps.append(item.producer)
             inputs.append(item)
-        deps = [d for d in deps if d in steps and d != name]
-        linked[name] = StepSpec(**{**step.__dict__, "inputs": tuple(inputs), "depends_on": tuple(deps)})
-    cycle = dag.find_cycle({n: s.depends_on for n, s in linked.items()})
+        edges[name], inputs_of[name] = list(dict.fromkeys(deps)), inputs
+    cycle = dag.find_cycle(edges)
     if cycle:
         problems.add(("steps", cycle[0]), "dependency cycle: " + " -> ".join(cycle))
-    return linked
+    return {name: StepSpec(**{**step.__dict__, "inputs": tuple(inputs_of[name]),
+                              "depends_on": tuple(d for d in edges[name] if d in steps)})
+            for name, step in steps.items()}

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..backend import session
+from ..backend import session, tags
 from ..tracking.runs import RunHandle, start_run
 from .results import PipelineResult, StepResult
 from .spec import PipelineSpec, StepSpec
@@ -66,7 +67,7 @@ class PipelineTracking:
         if self.parent is None:
             conf = session.ready()
             self.parent = start_run(
-                KIND_PIPELINE, experiment=self.spec.experiment, run_name=self.spec.name, stacked=False,
+                KIND_PIPELINE, experiment=self.spec.experiment, run_name=run_name(self.spec.name), stacked=False,
                 extra_tags={TAG_PIPELINE: self.spec.name, TAG_FILE: str(self.spec.path),
                             "mlops.pipeline.executor": self.executor},
             )
@@ -82,9 +83,17 @@ class PipelineTracking:
         handle = start_run(KIND_STEP, run_name=step.name, parent=parent, stacked=False, notebook=str(step.notebook),
                            extra_tags={TAG_PIPELINE: self.spec.name, TAG_STEP: step.name, TAG_KEY: key,
                                        TAG_REASON: reason})
-        handle.log_params(step.parameters)
+        handle.log_params(effective_parameters(step))
         self._defer(handle.flush)
         return handle
+
+    def read_outcome(self, handle: RunHandle) -> str | None:
+        """The one-line outcome the step's notebook published on its run (``mlops.outcome``), if any."""
+        try:
+            return handle.client.get_run(handle.run_id).data.tags.get(tags.OUTCOME) or None
+        except Exception as exc:  # noqa: BLE001 - reported on the result; the step's state stands
+            self.warnings.append(f"tracking: could not read the outcome of run {handle.run_id}: {exc}")
+            return None
 
     def executed_path(self, step: StepSpec) -> Path:
         return self.folder / f"{_safe(step.name)}.ipynb"
@@ -131,6 +140,17 @@ class PipelineTracking:
             status = {"succeeded": "FINISHED", "cancelled": "KILLED"}.get(result.state, "FAILED")
             self.parent.end(status)
         self.warnings.extend(self.parent.warnings)
+
+
+def run_name(pipeline: str) -> str:
+    """The parent run's name: the pipeline's and the local start time (``churn 11-05 14:03:27``), so the
+    runs of one pipeline tell apart in the MLflow UI."""
+    return f"{pipeline} {time.strftime('%m-%d %H:%M:%S')}"
+
+
+def effective_parameters(step: StepSpec) -> dict[str, Any]:
+    """What the notebook runs with: the defaults of its ``parameters`` cell, then the injected values."""
+    return {**step.info.defaults, **step.parameters}
 
 
 def _safe(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend.outcome import publish_outcome
 from ..errors import CheckFailed, MlopsUsageError
 
 __all__ = ["GateFailed", "NotAModel", "PromotionRefused"]
@@ -20,6 +21,7 @@ class GateFailed(CheckFailed):
     def __init__(self, message: str, checks: list[Any] | None = None) -> None:
         super().__init__(message)
         self.checks = checks or []
+        publish_outcome(message)  # inside a pipeline step: the step's one-line outcome
 
 
 class PromotionRefused(CheckFailed):
@@ -28,6 +30,7 @@ class PromotionRefused(CheckFailed):
     def __init__(self, message: str, comparison: Any = None) -> None:
         super().__init__(message)
         self.comparison = comparison
+        publish_outcome(message)  # inside a pipeline step: the step's one-line outcome (often caught)
 
 
 class NotAModel(MlopsUsageError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..backend.outcome import publish_outcome
 from ..formatting import format_value
 from ..result_table import TableResult
 from .audit import AliasEvent
@@ -29,6 +30,15 @@ class Registration:
     alias: str | None = None
     has_signature: bool = False
     new_run: bool = False
+
+    def __post_init__(self) -> None:
+        publish_outcome(self.outcome)  # inside a pipeline step: the step's one-line outcome
+
+    def outcome(self) -> str:
+        """One line: what was registered, as what, past which gates."""
+        alias = f" as {self.name}@{self.alias}" if self.alias else ""
+        gates = f" (gate {'; '.join(str(c) for c in self.gates)})" if self.gates else ""
+        return f"registered {self.name} v{self.version}{alias}{gates}"
 
     @property
     def uri(self) -> str:
@@ -107,6 +117,9 @@ class Promotion:
     decision: str
     comparison: Comparison | None = None
     event: AliasEvent | None = None
+
+    def __post_init__(self) -> None:
+        publish_outcome(self.decision)  # inside a pipeline step: the step's one-line outcome
 
     def __repr__(self) -> str:
         text = [f"{self.decision}"]

@@ -33,6 +33,12 @@ class NotebookRun:
         self.capture_code = capture_code
         self.codelog = CodeLog(session.settings().spool_dir / f"{handle.run_id}.jsonl", capture_code)
         self.pending_child: str | None = None
+        self.last_error: tuple[str, str] | None = None  # (status, traceback) while the last cell run raised
+
+    def note_cell(self, error: BaseException | None) -> None:
+        """Whether the cell run last raised (a new cell clears it): a kernel that exits right after a
+        raising cell (papermill stops there) ends the run FAILED with that error, not FINISHED."""
+        self.last_error = None if error is None else (runs.status_for_exception(error), runs.format_traceback(error))
 
     def record(self, record: CellRecord) -> None:
         if self.pending_child:
@@ -42,7 +48,11 @@ class NotebookRun:
         self.codelog.append(record)
 
     def stop(self, status: str = "FINISHED") -> RunCard:
+        failed = self.last_error if status == "FINISHED" else None
         try:
+            if failed is not None:  # stopped right after a raising cell: the notebook did not finish
+                status = failed[0]
+                self.handle.log_text(failed[1], "traceback.txt")
             if self.codelog.path.exists():
                 upload_code_log(self.handle.client, self.handle.run_id, self.codelog.path)
             self.handle.log_metric("cells_executed", self.codelog.count)
