@@ -1,0 +1,182 @@
+"""One check: score the newest window of captured traffic against the served version's reference summary.
+
+The alias is resolved afresh by every check, so after a promotion the next check compares traffic with the
+new version's training data. Drift uses the drift engine (the same statistics and verdicts as
+``%mlops drift``), data quality the same summary (:func:`mlops_magics.core.drift.quality.validate`), late
+labels the served model's metric; the ``--when`` rules (default: dataset drift) decide whether to trigger the
+retraining. Everything is recorded in a run of the monitoring experiment; the static drift report is built
+by the face (``report_html``), the core never renders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from typing import Any, Callable, Iterator
+
+from . import records
+from .capture_columns import SPECIAL
+from .options import MonitorSpec
+from .results import CheckPoint, MonitorCheck, TriggerOutcome
+
+__all__ = ["check", "quiet_downloads"]
+
+ReportBuilder = Callable[[Any], str]
+
+
+@contextlib.contextmanager
+def quiet_downloads() -> Iterator[None]:
+    """No MLflow progress bar while reading a stored reference (one bar per artifact: noise in every check)."""
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    saved = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = saved
+
+
+def _reference(client: Any, spec: MonitorSpec) -> tuple[Any, Any]:
+    """The version behind the alias now, and the drift reference summary stored with it."""
+    from ..errors import NotFound
+    from ..registry.reference import drift_reference
+    from ..registry.refs import resolve
+
+    version = resolve(client, spec.model)
+    with quiet_downloads():
+        summary = drift_reference(f"{spec.name}@v{version.version}")
+    if summary is None:  # pragma: no cover - resolved just above; deleted in between
+        raise NotFound(f"{spec.name} v{version.version} disappeared while it was being checked; check again")
+    return version, summary
+
+
+def _hints(client: Any, spec: MonitorSpec, version: Any) -> list[str]:
+    """The served version's training metric names (they tell a classifier from a regressor)."""
+    if spec.task is not None or not version.run_id:
+        return []
+    try:
+        return list(client.get_run(version.run_id).data.metrics)
+    except Exception:  # noqa: BLE001 - a deleted training run: the labels decide
+        return []
+
+
+def _point(run: Any) -> CheckPoint:
+    """An earlier check as the chart needs it."""
+    from .records import TAG_DRIFTED, TAG_SEQ, TAG_VERDICT
+
+    metrics, tags = run.data.metrics, run.data.tags
+    return CheckPoint(
+        seq=int(tags.get(TAG_SEQ) or 0), at=run.info.start_time / 1000, verdict=tags.get(TAG_VERDICT, ""),
+        share_drifted=metrics.get("drift.share_drifted"), effects=_effects(metrics),
+        drifted=[c for c in tags.get(TAG_DRIFTED, "").split(",") if c], run_id=run.info.run_id)
+
+
+def _effects(measures: dict[str, float]) -> dict[str, float]:
+    head, tail = "drift.", ".effect_size"
+    return {k[len(head):-len(tail)]: v for k, v in measures.items() if k.startswith(head) and k.endswith(tail)}
+
+
+def _score(spec: MonitorSpec, summary: Any, window: Any, label_column: str | None, version_label: str) -> tuple:
+    from ..drift.compare import compare
+    from ..drift.quality import validate
+
+    if not window.rows:
+        return None, None
+    frame = window.frame[[c for c in window.frame.columns if c not in SPECIAL]]
+    ignore = {c for c in (spec.target, label_column) if c}
+    drift = compare(summary, frame.drop(columns=[c for c in ignore if c in frame.columns]),
+                    method=spec.method, threshold=spec.threshold, correction=spec.correction,
+                    drift_share=spec.drift_share, reference_label=version_label,
+                    current_label=f"{window.label} ({window.rows:,} rows)")
+    quality = validate(summary, frame, ignore=ignore, reference_label=version_label, current_label=window.label,
+                       **spec.tolerances)
+    return drift, quality
+
+
+def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
+          progress: Callable[[Any, Any], None] | None = None, now: float | None = None) -> MonitorCheck:
+    """Check ``spec.model`` against the newest window of ``spec.traffic``; retrain when a rule fires."""
+    from ..backend import session
+    from ..drift.result import metric_key
+    from ..tracking.runs import status_for_exception
+    from .labels import label_metrics
+    from .rules import DEFAULT_RULE, evaluate, known_measures, parse_rules, resolve_rules
+    from .window import read_window
+
+    began = time.perf_counter()
+    session.ready()
+    client = session.client()
+    version, summary = _reference(client, spec)
+    number = str(version.version)
+    rules = resolve_rules(spec.rules or parse_rules(DEFAULT_RULE), known_measures(summary.columns))
+    window = read_window(spec.traffic, spec.window, now=now)
+    labels = None
+    if spec.labels:
+        labels = label_metrics(window, spec.labels, spec.target, spec.task, _hints(client, spec, version))
+    drift, quality = _score(spec, summary, window, labels.label if labels else None,
+                            f"{spec.name}@{spec.alias} (v{number})")
+    measures: dict[str, float] = {"window.rows": float(window.rows)}
+    for part in (drift, quality):
+        if part is not None:
+            measures.update(part.metrics())
+    if labels is not None:
+        measures.update(labels.to_metrics())
+    judged = evaluate(rules, measures) if window.rows else []
+    fired = [r for r in judged if r.fired]
+
+    key = records.monitor_key(spec.name, spec.alias, spec.traffic)
+    earlier = records.recent_checks(spec.experiment, key)
+    previous = records.last_trigger(spec.experiment, spec.name)
+    seq = max((int(r.data.tags.get(records.TAG_SEQ) or 0) for r in earlier), default=0) + 1
+    result = MonitorCheck(model=spec.name, alias=spec.alias, version=number, traffic=spec.traffic,
+                          window=window.describe(), drift=drift, quality=quality, labels=labels, rules=judged,
+                          triggered=bool(fired), trigger_reason="; ".join(str(r) for r in fired), seq=seq,
+                          experiment=spec.experiment)
+    from .trigger import outcome_from_run, retrain
+
+    result.last_trigger = outcome_from_run(previous) if previous is not None else None
+    verdict = result.verdict
+    handle = records.start_check_run(spec.experiment, f"monitor {spec.name}@{spec.alias} v{number} #{seq}", {
+        records.TAG_KEY: key, records.TAG_MODEL: spec.name, records.TAG_ALIAS: spec.alias,
+        records.TAG_VERSION: number, records.TAG_TRAFFIC: spec.traffic, records.TAG_WINDOW: window.label,
+        records.TAG_WINDOW_ID: window.identity, records.TAG_SEQ: str(seq), records.TAG_VERDICT: verdict,
+        records.TAG_DRIFTED: records.tag_text(",".join(metric_key(c) for c in result.drifted_columns)),
+    })
+    result.run_id = handle.run_id
+    status = "FAILED"
+    try:
+        documents = {"window.json": window.describe(), "rules.json": [r.__dict__ for r in judged]}
+        if drift is not None:
+            documents["drift.json"] = drift.to_dict()
+        if quality is not None:
+            documents["quality.json"] = quality.to_dict()
+        if labels is not None:
+            documents["labels.json"] = {**labels.__dict__, "share": labels.share}
+        build = (lambda: report_html(drift)) if drift is not None and report_html is not None else None
+        records.log_check(handle, measures, seq, documents, build)
+        if fired and spec.retrain:
+            result.trigger = retrain(model=spec.name, alias=spec.alias, pipeline=spec.retrain, params=dict(spec.params),
+                                     force=spec.force, window=window, reason=result.trigger_reason,
+                                     cooldown=spec.cooldown, experiment=spec.experiment, handle=handle,
+                                     progress=progress)
+            if result.trigger.retrained:
+                result.last_trigger = result.trigger
+        elif fired:
+            result.trigger = TriggerOutcome("no pipeline", f"{result.trigger_reason}; no --retrain pipeline given",
+                                            window=window.describe())
+        status = "FINISHED"
+    except BaseException as exc:
+        status = status_for_exception(exc)
+        raise
+    finally:
+        handle.end(status)
+    window.frame = None  # the rows are not kept with the result (a loop of checks would hold every window)
+    result.history = [_point(r) for r in reversed(earlier)] + [CheckPoint(
+        seq=seq, at=result.at, verdict=verdict, share_drifted=measures.get("drift.share_drifted"),
+        effects=_effects(measures), drifted=[metric_key(c) for c in result.drifted_columns], run_id=handle.run_id)]
+    result.seconds = time.perf_counter() - began
+    return result
