@@ -83,7 +83,8 @@ class QualityReport(TableResult):
             return f"Data quality: no issues in {len(self.rows)} columns ({self.n_rows:,} rows)"
         cols = len({i.column for i in self.issues})
         kinds = ", ".join(f"{self.count(c)} {c}" for c in CHECKS if self.count(c))
-        return f"Data quality: {len(self.issues)} issues in {cols} columns ({kinds}; {self.n_rows:,} rows)"
+        return (f"Data quality: {_plural(len(self.issues), 'issue')} in {_plural(cols, 'column')} ({kinds}; "
+                f"{self.n_rows:,} rows)")
 
     def table_caption(self) -> str:
         return self.headline()
@@ -94,7 +95,8 @@ class QualityReport(TableResult):
             listed = "; ".join(str(i) for i in self.issues[:MAX_LISTED])
             more = f"; ... +{len(self.issues) - MAX_LISTED}" if len(self.issues) > MAX_LISTED else ""
             raise QualityFailed(f"data quality of {self.current_label} against {self.reference_label}: "
-                                f"{len(self.issues)} issues: {listed}{more}; fix the data or relax the tolerances")
+                                f"{_plural(len(self.issues), 'issue')}: {listed}{more}; fix the data or relax the "
+                                "tolerances")
         return self
 
     def metrics(self, prefix: str = "quality") -> dict[str, float]:
@@ -123,6 +125,10 @@ class QualityReport(TableResult):
         lines = [self.headline()]
         lines += [f"  {i}" for i in self.issues]
         return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _share(part: int, whole: int) -> float:

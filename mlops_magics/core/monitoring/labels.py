@@ -16,7 +16,8 @@ from typing import Any, Iterable
 from ..errors import MlopsUsageError
 from .capture_columns import MODEL_VERSION, PREDICTION, REQUEST_ID, SPECIAL
 
-__all__ = ["LabelMetrics", "TASKS", "infer_task", "join_labels", "label_column", "read_labels", "score_labels"]
+__all__ = ["LabelMetrics", "TASKS", "infer_task", "join_labels", "label_column", "label_metrics", "labelled_traffic",
+           "read_labels", "score_labels"]
 
 TASKS = ("classification", "regression")
 CLASSIFICATION_HINTS = ("accuracy", "f1", "roc_auc", "precision", "recall", "log_loss")
@@ -179,3 +180,18 @@ def label_metrics(window: Any, labels: str, target: str | None, task: str | None
         counts = joined[MODEL_VERSION].astype(str).value_counts().sort_index()
         result.served_by = {str(k): int(v) for k, v in counts.items()}
     return result
+
+
+def labelled_traffic(traffic: str, labels: str, target: str | None = None) -> Any:
+    """Every captured row that has its label by now (the newest labelled data, for a retraining step)."""
+    import pandas as pd
+
+    from ..datastore import api
+
+    versions = list(api.log(traffic).versions)
+    parts = [api.load(f"{traffic}@v{v.version}", run=None) for v in versions]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    table = read_labels(labels)
+    if len(table) == 0:
+        return frame.iloc[0:0]
+    return join_labels(frame, table, label_column(table, target, labels))
