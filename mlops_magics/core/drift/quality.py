@@ -233,7 +233,8 @@ def validate(reference: ReferenceSummary, current: pd.DataFrame, *, ignore: Iter
              reference_label: str = "reference", current_label: str = "current") -> QualityReport:
     """Check ``current`` against the reference summary; a :class:`QualityReport` (never raises on issues).
 
-    ``ignore``: reference columns a batch need not have (the target of a model, absent from its inputs).
+    ``ignore``: columns left out on both sides: a reference column the batch need not have (the target of a
+    model, absent from its inputs), a batch column the reference need not have (a request id).
     """
     if not isinstance(reference, ReferenceSummary):
         raise MlopsUsageError(f"validate needs a reference summary, not {type(reference).__name__}")
@@ -274,7 +275,7 @@ def validate(reference: ReferenceSummary, current: pd.DataFrame, *, ignore: Iter
         row["status"] = "ok" if len(issues) == before else "issue"
         rows.append(row)
     for name in by_name:
-        if name not in reference.columns:
+        if name not in reference.columns and name not in skip:
             rows.append({"column": name, "kind": "", "status": "extra"})
             issues.append(QualityIssue(name, "extra column", f"not in the reference ({current[by_name[name]].dtype})"))
     return QualityReport(rows=rows, issues=issues, n_rows=n_rows, reference_label=reference_label,

@@ -23,6 +23,10 @@ from .results import CheckPoint, MonitorCheck, TriggerOutcome
 __all__ = ["check", "quiet_downloads"]
 
 ReportBuilder = Callable[[Any], str]
+KEEP_SUMMARIES = 8
+# A version's stored reference never changes: read once per process (an --every loop, a notebook), keyed by
+# the store, the version, its run and its reference tag.
+_SUMMARIES: dict[tuple, Any] = {}
 
 
 @contextlib.contextmanager
@@ -41,16 +45,24 @@ def quiet_downloads() -> Iterator[None]:
 
 
 def _reference(client: Any, spec: MonitorSpec) -> tuple[Any, Any]:
-    """The version behind the alias now, and the drift reference summary stored with it."""
+    """The version behind the alias now (resolved at every check), and the reference stored with it."""
+    from ..backend import session
     from ..errors import NotFound
-    from ..registry.reference import drift_reference
+    from ..registry.reference import TAG_REFERENCE, drift_reference
     from ..registry.refs import resolve
 
     version = resolve(client, spec.model)
-    with quiet_downloads():
-        summary = drift_reference(f"{spec.name}@v{version.version}")
-    if summary is None:  # pragma: no cover - resolved just above; deleted in between
-        raise NotFound(f"{spec.name} v{version.version} disappeared while it was being checked; check again")
+    key = (session.settings().tracking_uri, spec.name, str(version.version), version.run_id,
+           (version.tags or {}).get(TAG_REFERENCE))
+    summary = _SUMMARIES.get(key)
+    if summary is None:
+        with quiet_downloads():
+            summary = drift_reference(f"{spec.name}@v{version.version}")
+        if summary is None:  # pragma: no cover - resolved just above; deleted in between
+            raise NotFound(f"{spec.name} v{version.version} disappeared while it was being checked; check again")
+        while len(_SUMMARIES) >= KEEP_SUMMARIES:
+            _SUMMARIES.pop(next(iter(_SUMMARIES)))
+        _SUMMARIES[key] = summary
     return version, summary
 
 
@@ -86,11 +98,16 @@ def _score(spec: MonitorSpec, summary: Any, window: Any, label_column: str | Non
 
     if not window.rows:
         return None, None
-    frame = window.frame[[c for c in window.frame.columns if c not in SPECIAL]]
-    ignore = {c for c in (spec.target, label_column) if c}
-    drift = compare(summary, frame.drop(columns=[c for c in ignore if c in frame.columns]),
-                    method=spec.method, threshold=spec.threshold, correction=spec.correction,
-                    drift_share=spec.drift_share, reference_label=version_label,
+    frame = window.frame  # columns are picked by name, never copied out (a million rows cost a second)
+    ignore = set(SPECIAL) | {c for c in (spec.target, label_column) if c}
+    names = [c for c in summary.columns if c in frame.columns and c not in ignore]
+    if not names:
+        from ..errors import MlopsUsageError
+
+        raise MlopsUsageError(f"{window.label} shares no feature column with the reference of {version_label} "
+                              f"(reference: {', '.join(list(summary.columns)[:5])}); is it the right traffic?")
+    drift = compare(summary, frame, columns=names, method=spec.method, threshold=spec.threshold,
+                    correction=spec.correction, drift_share=spec.drift_share, reference_label=version_label,
                     current_label=f"{window.label} ({window.rows:,} rows)")
     quality = validate(summary, frame, ignore=ignore, reference_label=version_label, current_label=window.label,
                        **spec.tolerances)

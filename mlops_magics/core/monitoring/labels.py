@@ -80,14 +80,14 @@ def read_labels(labels: str, since: float | None = None) -> Any:
     import pandas as pd
 
     from ..datastore import api
-    from .window import version_time
+    from .window import load_version, version_time
 
     versions = list(api.log(labels).versions)
     if since is not None:
         versions = [v for v in versions if version_time(v) >= math.floor(since)]
     if not versions:
         return pd.DataFrame({REQUEST_ID: []})
-    parts = [api.load(f"{labels}@v{v.version}", run=None) for v in versions]
+    parts = [load_version(f"{labels}@v{v.version}") for v in versions]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if REQUEST_ID in frame.columns:
         frame = frame.drop_duplicates(REQUEST_ID, keep="last")
@@ -187,9 +187,10 @@ def labelled_traffic(traffic: str, labels: str, target: str | None = None) -> An
     import pandas as pd
 
     from ..datastore import api
+    from .window import load_version
 
     versions = list(api.log(traffic).versions)
-    parts = [api.load(f"{traffic}@v{v.version}", run=None) for v in versions]
+    parts = [load_version(f"{traffic}@v{v.version}") for v in versions]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     table = read_labels(labels)
     if len(table) == 0:

@@ -23,7 +23,7 @@ __all__ = ["CHECK_KIND", "DEFAULT_EXPERIMENT", "last_trigger", "log_check", "mon
 CHECK_KIND = "monitor"
 DEFAULT_EXPERIMENT = "monitoring"
 REPORT_DIR = "monitor"
-HISTORY = 30  # earlier checks read back for the card's chart
+HISTORY = 20  # earlier checks read back for the card's chart
 
 TAG_KEY = "mlops.monitor.key"
 TAG_MODEL = "mlops.monitor.model"
@@ -50,10 +50,10 @@ def monitor_key(model: str, alias: str, traffic: str) -> str:
 
 
 def _ids(experiment: str) -> list[str]:
-    from ..backend import session
+    """The monitoring experiment's id (made when missing: a check run goes there next; cached per process)."""
+    from ..tracking.runs import experiment_id_for
 
-    found = session.client().get_experiment_by_name(experiment)
-    return [found.experiment_id] if found is not None else []
+    return [experiment_id_for(experiment)]
 
 
 def recent_checks(experiment: str, key: str, limit: int = HISTORY) -> list[Any]:

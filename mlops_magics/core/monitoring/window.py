@@ -20,7 +20,7 @@ from ..errors import MlopsUsageError
 from .capture_columns import TIMESTAMP
 from .durations import duration_label, parse_duration
 
-__all__ = ["Window", "WindowSpec", "parse_window", "read_window", "timestamps", "version_time"]
+__all__ = ["Window", "WindowSpec", "load_version", "parse_window", "read_window", "timestamps", "version_time"]
 
 DEFAULT_WINDOW = "5000"
 _ROWS = re.compile(r"^\s*(\d[\d_,]*)\s*(rows?)?\s*$", re.IGNORECASE)
@@ -96,6 +96,8 @@ def timestamps(frame: Any) -> Any:
     if frame is None or TIMESTAMP not in frame.columns:
         return None
     s = frame[TIMESTAMP]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.dt.tz_convert("UTC") if getattr(s.dtype, "tz", None) is not None else s.dt.tz_localize("UTC")
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return pd.to_datetime(s, unit="s", utc=True, errors="coerce")
     return pd.to_datetime(s, utc=True, errors="coerce", format="mixed")
@@ -107,6 +109,30 @@ def version_time(version: Any) -> float:
             tzinfo=_dt.timezone.utc).timestamp()
     except (TypeError, ValueError):
         return float("inf")  # unknown: never skipped by a time window
+
+
+def load_version(spec: str) -> Any:
+    """One version as a DataFrame, through the data store's API, text columns as Arrow strings.
+
+    Captured traffic is mostly text by count of bytes (request ids, categories): Arrow-backed strings read
+    about twice as fast as Python objects and count faster, and the drift engine reads both the same way.
+    """
+    from ..datastore import api
+
+    with _arrow_strings():
+        return api.load(spec, run=None)
+
+
+def _arrow_strings() -> Any:
+    import contextlib
+
+    import pandas as pd
+
+    try:
+        pd.get_option("future.infer_string")
+    except (KeyError, AttributeError):  # pandas before 2.1: Python strings
+        return contextlib.nullcontext()
+    return pd.option_context("future.infer_string", True)
 
 
 def _tabular(traffic: str, versions: list[Any]) -> list[Any]:
@@ -144,7 +170,7 @@ def read_window(traffic: str, spec: WindowSpec | str, *, now: float | None = Non
     window = Window(traffic, spec, pd.DataFrame())
     if not picked:
         return window
-    parts = [api.load(f"{traffic}@v{v.version}", run=None) for v in picked]
+    parts = [load_version(f"{traffic}@v{v.version}") for v in picked]
     sizes = [len(p) for p in parts]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     stamps = timestamps(frame)
