@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from . import records
@@ -114,19 +115,25 @@ def _score(spec: MonitorSpec, summary: Any, window: Any, label_column: str | Non
     return drift, quality
 
 
-def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
-          progress: Callable[[Any, Any], None] | None = None, now: float | None = None) -> MonitorCheck:
-    """Check ``spec.model`` against the newest window of ``spec.traffic``; retrain when a rule fires."""
-    from ..backend import session
-    from ..drift.result import metric_key
-    from ..tracking.runs import status_for_exception
+@dataclass
+class _Scored:
+    """What one window measured, before anything is recorded."""
+
+    version: str
+    window: Any
+    drift: Any
+    quality: Any
+    labels: Any
+    measures: dict[str, float]
+    judged: list
+
+
+def _measure(client: Any, spec: MonitorSpec, now: float | None) -> _Scored:
+    """Resolve the alias, read the window, and score drift, quality, labels and the rules."""
     from .labels import label_metrics
     from .rules import DEFAULT_RULE, evaluate, known_measures, parse_rules, resolve_rules
     from .window import read_window
 
-    began = time.perf_counter()
-    session.ready()
-    client = session.client()
     version, summary = _reference(client, spec)
     number = str(version.version)
     rules = resolve_rules(spec.rules or parse_rules(DEFAULT_RULE), known_measures(summary.columns))
@@ -143,48 +150,66 @@ def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
     if labels is not None:
         measures.update(labels.to_metrics())
     judged = evaluate(rules, measures) if window.rows else []
-    fired = [r for r in judged if r.fired]
+    return _Scored(number, window, drift, quality, labels, measures, judged)
 
+
+def _documents(scored: _Scored) -> dict[str, Any]:
+    """The check's JSON artifacts."""
+    docs: dict[str, Any] = {"window.json": scored.window.describe(), "rules.json": [r.__dict__ for r in scored.judged]}
+    if scored.drift is not None:
+        docs["drift.json"] = scored.drift.to_dict()
+    if scored.quality is not None:
+        docs["quality.json"] = scored.quality.to_dict()
+    if scored.labels is not None:
+        docs["labels.json"] = {**scored.labels.__dict__, "share": scored.labels.share}
+    return docs
+
+
+def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
+          progress: Callable[[Any, Any], None] | None = None, now: float | None = None) -> MonitorCheck:
+    """Check ``spec.model`` against the newest window of ``spec.traffic``; retrain when a rule fires."""
+    from ..backend import session
+    from ..drift.result import metric_key
+    from ..tracking.runs import status_for_exception
+    from .trigger import outcome_from_run, retrain
+
+    began = time.perf_counter()
+    session.ready()
+    scored = _measure(session.client(), spec, now)
+    window, fired = scored.window, [r for r in scored.judged if r.fired]
     key = records.monitor_key(spec.name, spec.alias, spec.traffic)
     earlier = records.recent_checks(spec.experiment, key)
     previous = records.last_trigger(spec.experiment, spec.name)
     seq = max((int(r.data.tags.get(records.TAG_SEQ) or 0) for r in earlier), default=0) + 1
-    result = MonitorCheck(model=spec.name, alias=spec.alias, version=number, traffic=spec.traffic,
-                          window=window.describe(), drift=drift, quality=quality, labels=labels, rules=judged,
-                          triggered=bool(fired), trigger_reason="; ".join(str(r) for r in fired), seq=seq,
-                          experiment=spec.experiment)
-    from .trigger import outcome_from_run, retrain
-
-    result.last_trigger = outcome_from_run(previous) if previous is not None else None
-    verdict = result.verdict
-    handle = records.start_check_run(spec.experiment, f"monitor {spec.name}@{spec.alias} v{number} #{seq}", {
+    result = MonitorCheck(model=spec.name, alias=spec.alias, version=scored.version, traffic=spec.traffic,
+                          window=window.describe(), drift=scored.drift, quality=scored.quality,
+                          labels=scored.labels, rules=scored.judged, triggered=bool(fired),
+                          trigger_reason="; ".join(str(r) for r in fired), seq=seq, experiment=spec.experiment,
+                          last_trigger=outcome_from_run(previous) if previous is not None else None)
+    drifted = [metric_key(c) for c in result.drifted_columns]
+    handle = records.start_check_run(spec.experiment, f"monitor {result.ref} v{scored.version} #{seq}", {
         records.TAG_KEY: key, records.TAG_MODEL: spec.name, records.TAG_ALIAS: spec.alias,
-        records.TAG_VERSION: number, records.TAG_TRAFFIC: spec.traffic, records.TAG_WINDOW: window.label,
-        records.TAG_WINDOW_ID: window.identity, records.TAG_SEQ: str(seq), records.TAG_VERDICT: verdict,
-        records.TAG_DRIFTED: records.tag_text(",".join(metric_key(c) for c in result.drifted_columns)),
+        records.TAG_VERSION: scored.version, records.TAG_TRAFFIC: spec.traffic, records.TAG_WINDOW: window.label,
+        records.TAG_WINDOW_ID: window.identity, records.TAG_SEQ: str(seq), records.TAG_VERDICT: result.verdict,
+        records.TAG_DRIFTED: records.tag_text(",".join(drifted)),
     })
     result.run_id = handle.run_id
     status = "FAILED"
     try:
-        documents = {"window.json": window.describe(), "rules.json": [r.__dict__ for r in judged]}
-        if drift is not None:
-            documents["drift.json"] = drift.to_dict()
-        if quality is not None:
-            documents["quality.json"] = quality.to_dict()
-        if labels is not None:
-            documents["labels.json"] = {**labels.__dict__, "share": labels.share}
+        drift = scored.drift
         build = (lambda: report_html(drift)) if drift is not None and report_html is not None else None
-        records.log_check(handle, measures, seq, documents, build)
+        records.log_check(handle, scored.measures, seq, _documents(scored), build)
         if fired and spec.retrain:
-            result.trigger = retrain(model=spec.name, alias=spec.alias, pipeline=spec.retrain, params=dict(spec.params),
-                                     force=spec.force, window=window, reason=result.trigger_reason,
-                                     cooldown=spec.cooldown, experiment=spec.experiment, handle=handle,
-                                     progress=progress)
+            result.trigger = retrain(model=spec.name, alias=spec.alias, pipeline=spec.retrain,
+                                     params=dict(spec.params), force=spec.force, window=window,
+                                     reason=result.trigger_reason, cooldown=spec.cooldown,
+                                     experiment=spec.experiment, handle=handle, progress=progress)
             if result.trigger.retrained:
                 result.last_trigger = result.trigger
         elif fired:
             result.trigger = TriggerOutcome("no pipeline", f"{result.trigger_reason}; no --retrain pipeline given",
                                             window=window.describe())
+            handle.set_tag(records.TAG_TRIGGER, "no pipeline")
         status = "FINISHED"
     except BaseException as exc:
         status = status_for_exception(exc)
@@ -193,7 +218,7 @@ def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
         handle.end(status)
     window.frame = None  # the rows are not kept with the result (a loop of checks would hold every window)
     result.history = [_point(r) for r in reversed(earlier)] + [CheckPoint(
-        seq=seq, at=result.at, verdict=verdict, share_drifted=measures.get("drift.share_drifted"),
-        effects=_effects(measures), drifted=[metric_key(c) for c in result.drifted_columns], run_id=handle.run_id)]
+        seq=seq, at=result.at, verdict=result.verdict, share_drifted=scored.measures.get("drift.share_drifted"),
+        effects=_effects(scored.measures), drifted=drifted, run_id=handle.run_id)]
     result.seconds = time.perf_counter() - began
     return result

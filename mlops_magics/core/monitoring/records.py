@@ -87,6 +87,17 @@ def start_check_run(experiment: str, name: str, tags: dict[str, str]) -> Any:
     return runs.start_run(CHECK_KIND, experiment=experiment, run_name=name, extra_tags=tags, stacked=False)
 
 
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, containers are walked."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
@@ -99,7 +110,7 @@ def log_check(handle: Any, metrics: dict[str, float], step: int, documents: dict
         folder = Path(tmp) / REPORT_DIR
         folder.mkdir()
         for name, doc in documents.items():
-            (folder / name).write_text(json.dumps(doc, default=str, allow_nan=False), encoding="utf-8")
+            (folder / name).write_text(json.dumps(_plain(doc), default=str, allow_nan=False), encoding="utf-8")
         page = report() if report is not None else None
         if page:
             (folder / "drift_report.html").write_text(page, encoding="utf-8")
