@@ -13,6 +13,7 @@ import pytest
 
 from mlops_magics import registry
 from mlops_magics.core.monitoring import check, latest, monitor_spec
+from mlops_magics.render.formatters import html as html_of
 from notebook_factory import write_nb
 from traffic_factory import capture, customers, label, serve_champion
 
@@ -104,6 +105,8 @@ def test_drift_retrains_promotes_and_the_next_check_scores_the_new_version(mlops
     after = check(spec)
     assert after.version == "2" and after.verdict == "no drift" and after.trigger is None, repr(after)
     assert after.last_trigger.state == "promoted"
+    card = html_of(after)
+    assert "last retraining:" in card and ">promoted<" in card and "promoted churn@champion v1 -&gt; v2" in card
 
     # a rule that fires anyway: the same window is never retrained twice, a new one waits for the cooldown
     eager = monitor_spec("churn@champion", "traffic", window=2000, labels="labels", retrain=spec.retrain,

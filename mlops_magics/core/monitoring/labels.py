@@ -23,6 +23,7 @@ TASKS = ("classification", "regression")
 CLASSIFICATION_HINTS = ("accuracy", "f1", "roc_auc", "precision", "recall", "log_loss")
 REGRESSION_HINTS = ("rmse", "mae", "mse", "r2", "mape", "mean_absolute", "mean_squared")
 FEW_CLASSES = 20  # integer labels with at most this many values are classes
+CLOCK_MARGIN_S = 3600
 
 
 @dataclass
@@ -83,8 +84,8 @@ def read_labels(labels: str, since: float | None = None) -> Any:
     from .window import load_version, version_time
 
     versions = list(api.log(labels).versions)
-    if since is not None:
-        versions = [v for v in versions if version_time(v) >= math.floor(since)]
+    if since is not None:  # a margin for clocks that disagree between the server and the labeller
+        versions = [v for v in versions if version_time(v) >= math.floor(since) - CLOCK_MARGIN_S]
     if not versions:
         return pd.DataFrame({REQUEST_ID: []})
     parts = [load_version(f"{labels}@v{v.version}") for v in versions]
