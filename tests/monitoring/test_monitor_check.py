@@ -71,11 +71,13 @@ def test_drift_over_successive_checks_is_logged_with_steps_and_drawn(served, mlo
     assert first.verdict == "no drift" and second.verdict == "drift"
     assert set(second.drifted_columns) == {"tenure", "charges", "plan"}
     assert second.triggered and second.trigger.state == "no pipeline"  # a rule fired, nothing to run
+    assert second.trigger_reason == "dataset drift in 3 of 3 columns (tenure, charges, plan)"
     assert second.seq == 2 and [p.seq for p in second.history] == [1, 2]
     runs = monitoring_runs(mlflow_client)
     steps = [mlflow_client.get_metric_history(r.info.run_id, "drift.share_drifted")[0].step for r in runs]
     assert steps == [1, 2]
     assert runs[1].data.tags["mlops.monitor.drifted"] == "tenure,charges,plan"
+    assert runs[1].data.tags["mlops.monitor.trigger"] == "no pipeline"
 
     card = html_of(second)
     assert 'class="mlops-monitor-card"' in card and ">drift<" in card

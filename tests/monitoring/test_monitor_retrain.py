@@ -93,7 +93,7 @@ def test_drift_retrains_promotes_and_the_next_check_scores_the_new_version(mlops
         ("register", "champion", "1"), ("register", "challenger", "2"), ("promote", "champion", "2"),
         ("retrain", "champion", "2")]
     entry = events[-1].reason
-    assert entry.startswith("monitor: dataset_drift >= 1") and "window traffic@v1 (2,000 rows" in entry
+    assert entry.startswith("monitor: dataset drift in 3 of 3 columns (tenure, charges, plan); window traffic@v1 (2,000 rows")
     assert "candidate v2 (gates: accuracy >= 0.6" in entry and "v1 -> v2" in entry
     tags = mlflow_client.get_run(result.run_id).data.tags
     assert tags["mlops.monitor.trigger"] == "promoted" and tags["mlops.monitor.candidate"] == "2"

@@ -153,6 +153,20 @@ def _measure(client: Any, spec: MonitorSpec, now: float | None) -> _Scored:
     return _Scored(number, window, drift, quality, labels, measures, judged)
 
 
+def _reason(fired: list, drift: Any) -> str:
+    """Why a check triggers, with the drift summary, in one line (the alias history keeps it)."""
+    parts = []
+    for rule in fired:
+        if rule.measure == "drift.dataset_drift" and drift is not None:
+            continue
+        parts.append(f"{rule.rule} ({rule.value:.4g})")
+    if drift is not None:
+        cols = ", ".join(drift.drifted_columns[:8]) + (", ..." if drift.n_drifted > 8 else "")
+        head = "dataset drift" if drift.dataset_drift else "drift"
+        parts.insert(0, f"{head} in {drift.n_drifted} of {drift.n_columns} columns" + (f" ({cols})" if cols else ""))
+    return "; ".join(parts)
+
+
 def _documents(scored: _Scored) -> dict[str, Any]:
     """The check's JSON artifacts."""
     docs: dict[str, Any] = {"window.json": scored.window.describe(), "rules.json": [r.__dict__ for r in scored.judged]}
@@ -184,7 +198,7 @@ def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
     result = MonitorCheck(model=spec.name, alias=spec.alias, version=scored.version, traffic=spec.traffic,
                           window=window.describe(), drift=scored.drift, quality=scored.quality,
                           labels=scored.labels, rules=scored.judged, triggered=bool(fired),
-                          trigger_reason="; ".join(str(r) for r in fired), seq=seq, experiment=spec.experiment,
+                          trigger_reason=_reason(fired, scored.drift), seq=seq, experiment=spec.experiment,
                           last_trigger=outcome_from_run(previous) if previous is not None else None)
     drifted = [metric_key(c) for c in result.drifted_columns]
     handle = records.start_check_run(spec.experiment, f"monitor {result.ref} v{scored.version} #{seq}", {
