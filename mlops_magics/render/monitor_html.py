@@ -3,7 +3,8 @@
 Static HTML with inline styles and no script (it survives nbconvert, papermill outputs and GitHub); every
 name and value is escaped. The chart has two panels over the recent checks: the share of drifted columns
 (against the dataset-drift share), and the effect size of each column that drifted (normed Wasserstein for
-numbers, Jensen-Shannon distance for categories, against the distance threshold).
+numbers, Jensen-Shannon distance for categories, against the distance threshold); a dashed mark where the
+checks began to score a new version (after a promotion).
 """
 
 from __future__ import annotations
@@ -99,6 +100,13 @@ def drift_chart_svg(points: list[CheckPoint], drift_share: float = 0.5, distance
         svg.append(_panel(16 + top_h + gap, bottom_h, xs, lines, peak, distance, f"{distance:g}",
                           "effect size of the drifted columns", left, right))
     bottom = 16 + top_h + (gap + bottom_h if columns else 0)
+    for i in range(1, n):  # where a new version began to be scored (a promotion)
+        before, now = points[i - 1].version, points[i].version
+        if before and now and now != before:
+            x = (xs[i - 1] + xs[i]) / 2
+            svg.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="16" y2="{bottom:.1f}" stroke="#0969da" '
+                       f'stroke-dasharray="2 2"/><text x="{x + 2:.1f}" y="{bottom - 2:.1f}" font-size="10" '
+                       f'fill="#0969da">v{escape(now)}</text>')
     svg.append(f'<text x="{left}" y="{bottom + 14}" font-size="10" fill="#59636e">#{points[0].seq} '
                f'{escape(_when(points[0].at))}</text><text x="{right}" y="{bottom + 14}" font-size="10" '
                f'text-anchor="end" fill="#59636e">#{points[-1].seq} {escape(_when(points[-1].at))}</text>')

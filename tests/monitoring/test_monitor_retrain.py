@@ -107,6 +107,7 @@ def test_drift_retrains_promotes_and_the_next_check_scores_the_new_version(mlops
     assert after.last_trigger.state == "promoted"
     card = html_of(after)
     assert "last retraining:" in card and ">promoted<" in card and "promoted churn@champion v1 -&gt; v2" in card
+    assert ">v2</text>" in card  # the chart marks where the checks began to score v2
 
     # a rule that fires anyway: the same window is never retrained twice, a new one waits for the cooldown
     eager = monitor_spec("churn@champion", "traffic", window=2000, labels="labels", retrain=spec.retrain,

@@ -79,13 +79,14 @@ def _hints(client: Any, spec: MonitorSpec, version: Any) -> list[str]:
 
 def _point(run: Any) -> CheckPoint:
     """An earlier check as the chart needs it."""
-    from .records import TAG_DRIFTED, TAG_SEQ, TAG_VERDICT
+    from .records import TAG_DRIFTED, TAG_SEQ, TAG_VERDICT, TAG_VERSION
 
     metrics, tags = run.data.metrics, run.data.tags
     return CheckPoint(
         seq=int(tags.get(TAG_SEQ) or 0), at=run.info.start_time / 1000, verdict=tags.get(TAG_VERDICT, ""),
         share_drifted=metrics.get("drift.share_drifted"), effects=_effects(metrics),
-        drifted=[c for c in tags.get(TAG_DRIFTED, "").split(",") if c], run_id=run.info.run_id)
+        drifted=[c for c in tags.get(TAG_DRIFTED, "").split(",") if c], run_id=run.info.run_id,
+        version=tags.get(TAG_VERSION, ""))
 
 
 def _effects(measures: dict[str, float]) -> dict[str, float]:
@@ -233,6 +234,6 @@ def check(spec: MonitorSpec, *, report_html: ReportBuilder | None = None,
     window.frame = None  # the rows are not kept with the result (a loop of checks would hold every window)
     result.history = [_point(r) for r in reversed(earlier)] + [CheckPoint(
         seq=seq, at=result.at, verdict=result.verdict, share_drifted=scored.measures.get("drift.share_drifted"),
-        effects=_effects(scored.measures), drifted=drifted, run_id=handle.run_id)]
+        effects=_effects(scored.measures), drifted=drifted, run_id=handle.run_id, version=scored.version)]
     result.seconds = time.perf_counter() - began
     return result

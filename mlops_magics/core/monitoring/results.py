@@ -27,6 +27,7 @@ class CheckPoint:
     effects: dict[str, float] = field(default_factory=dict)  # column -> effect size
     drifted: list[str] = field(default_factory=list)
     run_id: str = ""
+    version: str = ""  # the model version the check scored against
 
 
 @dataclass
