@@ -105,7 +105,7 @@ def drift_chart_svg(points: list[CheckPoint], drift_share: float = 0.5, distance
         if before and now and now != before:
             x = (xs[i - 1] + xs[i]) / 2
             svg.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="16" y2="{bottom:.1f}" stroke="#0969da" '
-                       f'stroke-dasharray="2 2"/><text x="{x + 2:.1f}" y="{bottom - 2:.1f}" font-size="10" '
+                       f'stroke-dasharray="2 2"/><text x="{x + 2:.1f}" y="28" font-size="10" '
                        f'fill="#0969da">v{escape(now)}</text>')
     svg.append(f'<text x="{left}" y="{bottom + 14}" font-size="10" fill="#59636e">#{points[0].seq} '
                f'{escape(_when(points[0].at))}</text><text x="{right}" y="{bottom + 14}" font-size="10" '
