@@ -38,6 +38,8 @@ CLI_COMMANDS: dict[str, CliCommand] = {
     "runs": CliCommand("runs", "runs"),
     "data": CliCommand("data", "data"),
     "drift": CliCommand("drift", "drift"),
+    "validate": CliCommand("validate", "validate"),
+    "monitor": CliCommand("monitor", "monitor"),
     "models": CliCommand("models", "models"),
     "history": CliCommand("models", "models", "add_history_arguments", "HISTORY_SUMMARY", "HISTORY_SUMMARY"),
     "promote": CliCommand("promote", "promote"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..commands import data, drift, models, pipeline, promote, rollback, runs, status
+from ..commands import data, drift, models, monitor, pipeline, promote, rollback, runs, status, validate
 
 __all__ = ["COMMANDS", "Command"]
 
@@ -35,6 +35,8 @@ COMMANDS: dict[str, Command] = {
         Command("status", "status", status.SUMMARY),
         Command("data", "data", data.SUMMARY),
         Command("drift", "drift", drift.SUMMARY),
+        Command("validate", "validate", validate.SUMMARY),
+        Command("monitor", "monitor", monitor.SUMMARY),
         Command("register", "register", "log a model variable and register a version, checked by --gate"),
         Command("promote", "promote", promote.SUMMARY),
         Command("models", "models", models.SUMMARY),

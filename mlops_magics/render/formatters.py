@@ -31,6 +31,8 @@ HTML_BUILDERS: dict[tuple[str, str], str] = {
     (f"{_CORE}.pipeline.results", "PipelineResult"): "pipeline_html:pipeline_html",
     (f"{_CORE}.pipeline.results", "PipelineGraph"): "pipeline_html:graph_html",
     (f"{_CORE}.drift.result", "DriftResult"): "drift_html:render_html",
+    (f"{_CORE}.drift.quality", "QualityReport"): "quality_html:quality_html",
+    (f"{_CORE}.monitoring.results", "MonitorCheck"): "monitor_html:monitor_card_html",
     (f"{_CORE}.datastore.diff", "DataDiff"): "data_html:diff_html",
     (f"{_CORE}.result_table", "TableResult"): "tables:table_html",
 }

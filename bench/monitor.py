@@ -1,0 +1,137 @@
+"""One monitoring check of a window of captured traffic against the served version's stored reference summary.
+
+    python bench/monitor.py            # 100,000- and 1,000,000-row windows, 5 repetitions each
+    python bench/monitor.py --quick    # 2 repetitions (a smoke run; do not quote its figures)
+
+A model is registered with its training features (50,000 rows: 6 numeric, 4 categorical columns) as the drift
+reference; traffic is captured as 10 Parquet partitions (data versions) holding the features plus the
+capture's columns (request id, timestamp, prediction, model version), a fifth of the columns shifted. A
+check, timed warm (the store open, as in an ``--every`` loop or a notebook), is the whole of ``check()``
+as the CLI and the magic call it: resolve the alias, read the stored summary, read the window through the
+data store's API, drift and data quality of every column, the check's MLflow run with its metrics, JSON
+documents and the static HTML drift report, and the read-back of earlier checks for the chart. Its parts
+are timed apart too (informational rows). Each size runs in its own process. Targets (issue 15): 100k
+rows < 0.5 s, 1M rows < 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Row, clean_env, finish, make_project, median, parse_args, print_table, tmpdir  # noqa: E402
+
+TARGETS = {100_000: 0.5, 1_000_000: 2.0}
+PARTITIONS = 10
+REFERENCE_ROWS = 50_000
+CATEGORIES = [f"segment_{i}" for i in range(12)]
+
+
+def frame(n: int, seed: int, shift: float = 0.0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for i in range(6):
+        cols[f"num_{i}"] = rng.normal(shift * (i % 5 == 0), 1 + i / 5, n)
+    labels = np.asarray(CATEGORIES, dtype=object)
+    for i in range(4):
+        p = np.ones(len(CATEGORIES))
+        p[:2] += 6 * shift * (i % 4 == 0)
+        cols[f"cat_{i}"] = labels[rng.choice(len(CATEGORIES), n, p=p / p.sum())]
+    return pd.DataFrame(cols)
+
+
+def worker(rows: int, reps: int) -> dict:
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from mlops_magics import registry, track
+    from mlops_magics.core.datastore import api
+    from mlops_magics.core.drift.compare import compare
+    from mlops_magics.core.drift.quality import validate
+    from mlops_magics.core.monitoring import check, monitor_spec
+    from mlops_magics.core.monitoring.window import read_window
+    from mlops_magics.core.registry.reference import drift_reference
+    from mlops_magics.render.drift_html import report_page
+
+    train = frame(REFERENCE_ROWS, 0)
+    numeric = [c for c in train.columns if c.startswith("num_")]
+    model = LogisticRegression(max_iter=200).fit(train[numeric], (train["num_1"] > 0).astype(int))
+    with track(run_name="train", capture_env=False) as run:
+        run.log_metric("accuracy", 0.9)
+    registry.register(model, "bench", run=run.run_id, alias="champion", reference=train)
+    per = rows // PARTITIONS
+    start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1)
+    for part in range(PARTITIONS):
+        batch = frame(per, 100 + part, shift=0.5)
+        batch["request_id"] = [f"r{part}-{i}" for i in range(per)]
+        batch["timestamp"] = start + pd.to_timedelta(part * per + np.arange(per), unit="ms")
+        batch["prediction"] = model.predict(batch[numeric])
+        batch["model_version"] = "1"
+        path = Path(f"traffic-{part}.parquet")
+        batch.to_parquet(path, index=False)
+        api.add(str(path), name="traffic", run=None)
+    spec = monitor_spec("bench@champion", "traffic", window=rows)
+    first = check(spec, report_html=report_page)  # warm: the store open, the modules imported
+    times = []
+    for _ in range(reps):
+        began = time.perf_counter()
+        result = check(spec, report_html=report_page)
+        times.append(time.perf_counter() - began)
+    summary = drift_reference("bench@v1")
+    parts: dict[str, list[float]] = {"read window": [], "drift": [], "quality": []}
+    for _ in range(reps):
+        t = time.perf_counter()
+        window = read_window("traffic", str(rows))
+        parts["read window"].append(time.perf_counter() - t)
+        features = window.frame[[c for c in window.frame.columns if c in summary.columns]]
+        t = time.perf_counter()
+        compare(summary, features)
+        parts["drift"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        validate(summary, features)
+        parts["quality"].append(time.perf_counter() - t)
+    return {"rows": result.window["rows"], "verdict": result.verdict, "drifted": result.drifted_columns,
+            "first_s": first.seconds, "times": times, "parts": parts}
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(int(sys.argv[2]), int(sys.argv[3]))))
+        return
+    args = parse_args(__doc__.splitlines()[0])
+    started = time.perf_counter()
+    reps = 2 if args.quick else 5
+    rows: list[Row] = []
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    for n, target in TARGETS.items():
+        with tmpdir("monitor") as tmp:
+            project = make_project(Path(tmp), "monitor")
+            env = clean_env(MLOPS_HOME=str(project / ".mlops"), MLOPS_CACHE_DIR=str(Path(tmp) / "cache"))
+            proc = subprocess.run([sys.executable, __file__, "--worker", str(n), str(reps)], cwd=project, env=env,
+                                  capture_output=True, text=True, timeout=1800)
+            if proc.returncode != 0:
+                raise RuntimeError(f"benchmark worker failed:\n{proc.stderr[-3000:]}")
+            res = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert res["rows"] == n, res
+        ok = median(res["times"]) < target
+        rows.append(Row(f"check, {n:,}-row window (warm)", res["times"], None, f"< {target:g} s", ok,
+                        note=f"first check in the process (cold imports, store opening): {res['first_s']:.2f} s; "
+                             f"drifted: {', '.join(res['drifted'])}"))
+        for name, values in res["parts"].items():
+            rows.append(Row(f"  part: {name}", values, None, "-", None))
+    print_table("mlops monitor: one check against a stored reference summary", "-", rows)
+    finish(started, [r for r in rows if r.passed is not None])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""What the side panel shows of monitoring: per model, the latest check's verdict and the last trigger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import records
+from .results import TriggerOutcome
+
+__all__ = ["MonitorStatus", "latest"]
+
+SCAN = 500  # newest checks looked at
+
+
+@dataclass
+class MonitorStatus:
+    """The newest check of one monitor (a model alias watched on one traffic dataset)."""
+
+    model: str
+    alias: str
+    traffic: str
+    version: str
+    verdict: str
+    at: float  # epoch seconds
+    run_id: str
+    drifted: list[str] = field(default_factory=list)
+    last_trigger: TriggerOutcome | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in ("model", "alias", "traffic", "version", "verdict", "at", "run_id",
+                                             "drifted")}
+        out["last_trigger"] = self.last_trigger.to_dict() if self.last_trigger is not None else None
+        return out
+
+
+def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMENT) -> list[MonitorStatus]:
+    """Per monitor (of ``model``, or of every model), the newest check and the model's last retraining."""
+    from ..backend import session
+    from ..backend.tags import KIND
+    from .trigger import outcome_from_run
+
+    session.ready()
+    client = session.client()
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return []
+    flt = f"tags.`{KIND}` = '{records.CHECK_KIND}'"
+    if model is not None:
+        flt += f" and tags.`{records.TAG_MODEL}` = '{model.replace(chr(39), '')}'"
+    runs = client.search_runs([found.experiment_id], filter_string=flt, max_results=SCAN,
+                              order_by=["attributes.start_time DESC"])
+    out: list[MonitorStatus] = []
+    seen: set[str] = set()
+    triggers: dict[str, TriggerOutcome | None] = {}
+    for run in runs:
+        tags = run.data.tags
+        key = tags.get(records.TAG_KEY, run.info.run_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        name = tags.get(records.TAG_MODEL, "")
+        if name not in triggers:
+            last = records.last_trigger(experiment, name)
+            triggers[name] = outcome_from_run(last) if last is not None else None
+        out.append(MonitorStatus(
+            model=name, alias=tags.get(records.TAG_ALIAS, ""), traffic=tags.get(records.TAG_TRAFFIC, ""),
+            version=tags.get(records.TAG_VERSION, ""), verdict=tags.get(records.TAG_VERDICT, ""),
+            at=run.info.start_time / 1000, run_id=run.info.run_id,
+            drifted=[c for c in tags.get(records.TAG_DRIFTED, "").split(",") if c], last_trigger=triggers[name]))
+    return out
