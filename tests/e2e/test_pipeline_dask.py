@@ -14,9 +14,10 @@ pytestmark = pytest.mark.kernel
 
 @pytest.fixture
 def cluster(monkeypatch):
-    distributed = pytest.importorskip("distributed")
     import sys
     import types
+
+    import distributed
 
     if not hasattr(sys.modules["__main__"], "__spec__"):
         # an InteractiveShell test earlier in this process installed its user module as __main__;

@@ -82,7 +82,6 @@ def run_all_cells(page) -> list[str]:
 def lab(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright")
     base = tmp_path_factory.mktemp("panel-ui")
     root = base / "project"
     root.mkdir()
