@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import sys
 
-import psutil
 import pytest
 
 from mlops_magics.core.pipeline.execute import StepTask, execute_step
+from kernel_procs import step_kernels
 from notebook_factory import write_nb
 
 pytestmark = pytest.mark.kernel
@@ -26,21 +26,9 @@ kernelapp.launch_new_instance(argv=sys.argv[2:])
 """
 
 
-def _kernels_of(token: str) -> list[psutil.Process]:
-    """Live kernel processes started for step ``token`` (its environment names it)."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            if "ipykernel" in " ".join(proc.info["cmdline"] or []) and proc.environ().get("STEP_TOKEN") == token:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found
-
-
 def _task(tmp_path, notebook, **kw) -> StepTask:
     defaults = dict(step="s", notebook=str(notebook), output=str(tmp_path / "out" / "s.ipynb"), parameters={},
-                    cwd=str(tmp_path), env={"STEP_TOKEN": str(tmp_path), "STEP_VALUE": "42"}, kernel="python3",
+                    cwd=str(tmp_path), env={"MLOPS_PIPELINE_STEP": "s", "STEP_VALUE": "42"}, kernel="python3",
                     token="test-exec/s")
     return StepTask(**{**defaults, **kw})
 
@@ -55,7 +43,7 @@ def test_cells_are_reported_and_the_kernel_has_the_step_env_and_cwd(tmp_path, ml
     # parameters, injected parameters, two non-empty code cells: nbclient skips the empty one
     assert [(e.cell, e.cells) for e in events if e.kind == "cell"] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert (tmp_path / "out" / "s.kernel.log").exists()
-    assert _kernels_of(str(tmp_path)) == []
+    assert step_kernels(mlops_home) == []
 
 
 def test_a_kernel_that_dies_while_starting_is_started_again(tmp_path, mlops_home, monkeypatch):
@@ -74,7 +62,7 @@ def test_a_kernel_that_dies_while_starting_is_started_again(tmp_path, mlops_home
     assert (tmp_path / "ran.txt").read_text() == "ok"
     (retry,) = [e for e in events if e.kind == "kernel-retry"]
     assert retry.message.startswith("the kernel did not start: RuntimeError: Kernel died before replying")
-    assert _kernels_of(str(tmp_path)) == []
+    assert step_kernels(mlops_home) == []
 
 
 def test_a_missing_kernel_fails_at_once_with_its_name(tmp_path, mlops_home):
