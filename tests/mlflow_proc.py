@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,7 +15,9 @@ from jupyter_proc import free_port, stop_jupyter
 def start_mlflow_server(root: Path, backend_uri: str | None = None) -> tuple[subprocess.Popen, str]:
     """``mlflow server`` (one worker, proxied artifacts under ``root``); returns (process, base url).
 
-    ``backend_uri`` defaults to a new SQLite store in ``root``; the log is ``root/server.log``.
+    ``backend_uri`` defaults to a new SQLite store in ``root``; the log is ``root/server.log``. The
+    server's job runner (seven polling huey consumers, for MLflow's server-side jobs) is off: nothing
+    here uses it, and on a small machine its polling slows the server itself down.
     """
     port = free_port()
     log_path = root / "server.log"
@@ -25,6 +28,7 @@ def start_mlflow_server(root: Path, backend_uri: str | None = None) -> tuple[sub
              "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
              "--port", str(port), "--workers", "1"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
