@@ -9,7 +9,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
