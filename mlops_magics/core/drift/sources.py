@@ -42,8 +42,8 @@ def coerce_source(value: Any, side: str, spec: str = "") -> Any:
 
 
 def _from_data_version(spec: str, side: str) -> Any:
-    # imported by name: the data store and the registry are not layers drift builds on (import-linter)
-    datastore = importlib.import_module("mlops_magics.core.datastore")
+    from .. import datastore  # beside drift in the same layer (``datastore : drift`` in pyproject)
+
     try:
         if side == "reference":
             summary = datastore.reference_summary(spec)  # scored without re-reading the rows
@@ -53,7 +53,7 @@ def _from_data_version(spec: str, side: str) -> Any:
     except NotFound:
         if side != "reference":
             raise
-        for name in REFERENCE_PROVIDERS:
+        for name in REFERENCE_PROVIDERS:  # layers above drift, asked by name
             found = importlib.import_module(name).drift_reference(spec)
             if found is not None:
                 return coerce_source(found, side, spec)
