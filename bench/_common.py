@@ -114,11 +114,73 @@ def print_table(title: str, competitor: str, rows: list[Row]) -> None:
     print()
 
 
-def finish(started: float, rows: list[Row]) -> None:
-    """The closing line (time, machine, load) and a non-zero exit when a target was missed."""
+@dataclass
+class Check:
+    """A target on something other than a time: a size, a memory ratio, an agreement."""
+
+    name: str
+    value: str  # the measured value, as printed
+    target: str
+    passed: bool | None  # None: informational
+
+
+def print_checks(title: str, checks: list[Check]) -> None:
+    print(title)
+    for c in checks:
+        verdict = "-" if c.passed is None else ("PASS" if c.passed else "FAIL")
+        print(f"  {c.name:<58} {c.value:>22}  {c.target:<22} {verdict}")
+    print()
+
+
+def finish(started: float, rows: list[Row] | list[Check] | list[Row | Check]) -> None:
+    """The closing line (time, machine, load) and a non-zero exit when a target was missed
+    (informational rows, ``passed`` None, never fail a run)."""
     import time
 
     print(f"({time.perf_counter() - started:.0f} s total, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f})")
-    if not all(r.passed for r in rows):
+    missed = [r.name for r in rows if r.passed is False]
+    if missed:
+        print(f"missed: {'; '.join(missed)}")
         sys.exit(1)
+
+
+# -- memory: one method for every engine a benchmark compares -------------------------------------
+
+def _status_bytes(key: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/self/status has no {key}")
+
+
+def release_freed_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc), so a run starts from what is live."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: RSS may then include freed memory of an earlier run
+        pass
+
+
+class PeakRss:
+    """Peak resident memory growth of this process during a ``with`` block (Linux).
+
+    Resets the kernel's high-water mark (``/proc/self/clear_refs``), notes the resident size, and after
+    the block reads the new high-water mark: what the block added at its peak, whatever allocated it
+    (numpy, pandas, Arrow, C extensions), with no tracing slowing it down.
+    """
+
+    def __enter__(self) -> PeakRss:
+        release_freed_memory()
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        self.before = _status_bytes("VmRSS")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.growth = max(0, _status_bytes("VmHWM") - self.before)

@@ -8,11 +8,16 @@ Targets (issue 2):
     literal assignments (params) and 100 computed float assignments (metrics), run card display
     included; MLflow's is a direct function call (no shell around it), so the comparison is
     conservative.
+(a') the same cell against MLflow used the way its experts use it: ``mlflow.log_params(dict)`` and
+    ``mlflow.log_metrics(dict)`` (two batched calls) inside ``start_run``. Most of (a)'s gain is
+    batching, which MLflow also offers; this row says what the cell costs beyond it. Target (ours,
+    issue 2 names none): at most 1.5x, the cell's parsing, value capture and run card included.
 (b) an empty ``%%mlops track`` cell (body ``pass``) costs at most 30 ms (median) more than the same
     cell untracked, with no notebook run active and with one active (``%mlops track`` first).
 
 Everything runs in one process, in a real ``InteractiveShell`` with ``%load_ext mlops_magics``,
-on an embedded SQLite store in a temporary project; repetitions of ours and MLflow's alternate.
+on an embedded SQLite store in a temporary project; repetitions of ours, MLflow per value and MLflow
+batched alternate.
 
 Run: ``python bench/tracking.py [--quick]``.
 """
@@ -28,9 +33,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Row, make_project, median, parse_args, print_table, tmpdir  # noqa: E402
+from _common import Row, finish, make_project, median, parse_args, print_table, tmpdir  # noqa: E402
 
 RATIO_TARGET = 0.3
+BATCHED_TARGET = 1.5  # ours (a whole cell: parse, capture, run card) against MLflow's two batched calls
 OVERHEAD_TARGET_S = 0.030
 N_PARAMS, N_METRICS = 20, 100
 
@@ -51,6 +57,7 @@ def tracked_cell_source() -> str:
 
 
 def plain_mlflow(experiment_id: str) -> None:
+    """MLflow one call per value: how most notebooks log."""
     import mlflow
 
     with mlflow.start_run(experiment_id=experiment_id, run_name="bench-plain"):
@@ -58,6 +65,15 @@ def plain_mlflow(experiment_id: str) -> None:
             mlflow.log_param(name, value)
         for name, value in METRICS.items():
             mlflow.log_metric(name, value)
+
+
+def batched_mlflow(experiment_id: str) -> None:
+    """MLflow the way its experts log: one ``log_params`` and one ``log_metrics`` call (two batches)."""
+    import mlflow
+
+    with mlflow.start_run(experiment_id=experiment_id, run_name="bench-batched"):
+        mlflow.log_params(PARAMS)
+        mlflow.log_metrics(METRICS)
 
 
 def make_shell():
@@ -89,7 +105,8 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - t
 
 
-def bench_cell_vs_mlflow(shell, reps: int, label: str) -> Row:
+def bench_cell_vs_mlflow(shell, reps: int, label: str) -> list[Row]:
+    """Ours against MLflow per value and MLflow batched, the three interleaved repetition by repetition."""
     import mlflow
 
     from mlops_magics.core.backend import session
@@ -100,14 +117,18 @@ def bench_cell_vs_mlflow(shell, reps: int, label: str) -> Row:
     for _ in range(2):  # warm-up: first runs import and cache things
         run_cell(shell, source)
         plain_mlflow(experiment_id)
-    ours, theirs = [], []
+        batched_mlflow(experiment_id)
+    ours, per_value, batched = [], [], []
     for _ in range(reps):
         ours.append(run_cell(shell, source))
-        theirs.append(timed(plain_mlflow, experiment_id))
+        per_value.append(timed(plain_mlflow, experiment_id))
+        batched.append(timed(batched_mlflow, experiment_id))
     check_logged(source)
-    row = Row(label, ours, theirs, f"ratio <= {RATIO_TARGET}", None)
-    row.passed = row.ratio <= RATIO_TARGET
-    return row
+    rows = [Row(f"(a) {label}, vs per value", ours, per_value, f"ratio <= {RATIO_TARGET}", None),
+            Row(f"(a') {label}, vs batched", ours, batched, f"ratio <= {BATCHED_TARGET}", None)]
+    rows[0].passed = rows[0].ratio <= RATIO_TARGET
+    rows[1].passed = rows[1].ratio <= BATCHED_TARGET
+    return rows
 
 
 def check_logged(source: str) -> None:
@@ -174,15 +195,14 @@ def main() -> None:
             session.ready()  # the background warm-up (a cold template build here) is not what we time
             shell.user_ns["_base"] = 0.5
             rows = [
-                bench_cell_vs_mlflow(shell, reps_a, "(a) 20 params + 100 metrics, no notebook run"),
+                *bench_cell_vs_mlflow(shell, reps_a, "20p+100m, no nb run"),
                 bench_overhead(shell, reps_b, "(b) empty cell overhead, no notebook run"),
             ]
             run_cell(shell, "%mlops track --run-name bench-notebook")
-            rows += [
-                bench_overhead(shell, reps_b, "(b) empty cell overhead, notebook run active"),
-                bench_cell_vs_mlflow(shell, reps_a, "(a) 20 params + 100 metrics, notebook run on"),
-            ]
-            rows[-1].target, rows[-1].passed = "(informational)", None
+            rows.append(bench_overhead(shell, reps_b, "(b) empty cell overhead, notebook run active"))
+            for row in bench_cell_vs_mlflow(shell, reps_a, "20p+100m, nb run on"):
+                row.target, row.passed = "(informational)", None
+                rows.append(row)
             run_cell(shell, "%mlops stop")
             shell.run_line_magic("unload_ext", "mlops_magics")
         finally:
@@ -190,10 +210,7 @@ def main() -> None:
     print_table("Tracked cell vs plain MLflow logging (same process, same SQLite store)", "plain mlflow / untracked",
                 rows)
     print("   for (b) rows the 'theirs' column is the same cell untracked, the target is on the overhead")
-    print(f"({time.perf_counter() - started:.0f} s total, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f})")
-    if not all(r.passed for r in rows if r.passed is not None):
-        sys.exit(1)
+    finish(started, rows)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from jupyter_proc import free_port  # noqa: F401 - tests import it from here
 from traitlets.config import Config
 
 
@@ -81,57 +80,24 @@ def mlflow_client(mlops_home):
     return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_collection_modifyitems(items):
+    """A test that asks for the mlflow server by name is a ``server`` test (``-m "not server"`` skips it)."""
+    for item in items:
+        if "mlflow_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
     """A real `mlflow server` on a free loopback port (SQLite backend, proxied artifacts)."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
+    from mlflow_proc import start_mlflow_server, stop_mlflow_server
 
-    root = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(root / "server.log", "wb")
-    mlflow_cli = Path(sys.executable).with_name("mlflow")
-    proc = subprocess.Popen(
-        [str(mlflow_cli), "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-         "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    proc, url = start_mlflow_server(tmp_path_factory.mktemp("mlflow-server"))
     yield url
-    import os
-    import signal
-
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    stop_mlflow_server(proc)
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
 def store(request, mlops_home, monkeypatch):
     """The store under test: the embedded SQLite default, or a real mlflow server (own experiment)."""
     import uuid

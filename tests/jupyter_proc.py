@@ -15,7 +15,7 @@ import requests
 TOKEN = "test-token-6f1c2a"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -31,7 +31,7 @@ def _isolated_env(root: Path, home: Path) -> dict[str, str]:
 
 def start_jupyter(app: str, root: Path, home: Path, extra: list[str] | None = None):
     """``jupyter server`` / ``jupyter lab`` on a free loopback port; returns (process, base url, log path)."""
-    port = _free_port()
+    port = free_port()
     log_path = root.parent / f"{app}.log"
     log = open(log_path, "wb")
     exe = Path(sys.executable).with_name("jupyter")

@@ -112,7 +112,7 @@ def _make_class() -> Any:
 
 
 def drift_widget(result: Any) -> Any:
-    """The interactive widget for a ``DriftResult`` (needs anywidget)."""
+    """The interactive widget for a ``DriftResult``."""
     return _make_class()(result)
 
 
@@ -130,11 +130,7 @@ def show(result: Any) -> None:
     from IPython.display import display
 
     display(static_bundle(result), raw=True)
-    try:
-        widget = drift_widget(result)
-    except ImportError:  # anywidget missing: the static report is all there is
-        return
-    display(widget)
+    display(drift_widget(result))
 
 
 def payload_size(result: Any) -> int:

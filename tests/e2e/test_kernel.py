@@ -85,11 +85,18 @@ def _execute(kc, code: str, timeout: float = 60) -> dict:
     return reply["content"]
 
 
+def _wait_for_running_run(client, name: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while not [r for r in client.search_runs(["0"]) if r.info.run_name == name and r.info.status == "RUNNING"]:
+        assert time.time() < deadline, f"no RUNNING run '{name}' after {timeout:g} s"
+        time.sleep(0.1)
+
+
 def test_interrupt_ends_cell_run_killed_and_kernel_survives(kernel, mlflow_client):
     km, kc = kernel
     _execute(kc, "%load_ext mlops_magics")
     msg_id = kc.execute("%%mlops track --run-name long\nimport time\nfor _ in range(600): time.sleep(0.1)\n")
-    time.sleep(3)
+    _wait_for_running_run(mlflow_client, "long")  # the cell is inside its tracked run: interrupt it there
     km.interrupt_kernel()
     deadline = time.time() + 30
     while True:

@@ -9,14 +9,12 @@ import pytest
 from mlops_magics import pipeline
 from notebook_factory import write_nb
 
-pytestmark = pytest.mark.kernel
-
-
 @pytest.fixture
 def cluster(monkeypatch):
-    distributed = pytest.importorskip("distributed")
     import sys
     import types
+
+    import distributed
 
     if not hasattr(sys.modules["__main__"], "__spec__"):
         # an InteractiveShell test earlier in this process installed its user module as __main__;
@@ -29,6 +27,7 @@ def cluster(monkeypatch):
         yield local.scheduler_address, worker_pids
 
 
+@pytest.mark.kernel
 def test_dask_executor_runs_steps_on_the_workers(mlops_home, mlflow_client, cluster):
     address, worker_pids = cluster
     root = mlops_home.parent

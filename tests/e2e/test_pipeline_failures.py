@@ -12,26 +12,13 @@ import time
 from pathlib import Path
 
 import nbformat
-import psutil
 import pytest
 
 from mlops_magics.cli import main
+from kernel_procs import step_kernels
 from notebook_factory import write_nb
 
 pytestmark = pytest.mark.kernel
-
-
-def step_kernels(home: Path) -> list[psutil.Process]:
-    """Live kernel processes started for steps of pipelines using this store."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            if "ipykernel_launcher" in " ".join(proc.info["cmdline"] or []) and \
-                    proc.environ().get("MLOPS_HOME") == str(home) and proc.environ().get("MLOPS_PIPELINE_STEP"):
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found
 
 
 def test_failure_skip_retry_timeout(mlops_home, mlflow_client, capsys):

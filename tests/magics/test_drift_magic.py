@@ -124,7 +124,6 @@ def test_log_into_the_active_run(ip, frames, mlflow_client):
 
 
 def test_evidently_report_inline(ip, frames):
-    pytest.importorskip("evidently")
     shown = []
     ip.display_pub.publish = lambda data, *a, **k: shown.append(data)
     try:

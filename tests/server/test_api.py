@@ -198,6 +198,7 @@ def test_hostile_names_are_returned_verbatim(server, project):
     assert HOSTILE in [r["name"] for r in listed]
 
 
+@pytest.mark.kernel
 def test_active_run_by_notebook_and_by_kernel(server, project):
     assert ok(server, "active", notebook="nb/a.ipynb")["run"]["name"] == "live-notebook"
     assert ok(server, "active", notebook="nb/other.ipynb")["run"] is None

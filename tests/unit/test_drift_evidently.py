@@ -14,8 +14,6 @@ import pytest
 
 from mlops_magics.drift import compare
 
-pytest.importorskip("evidently")
-
 EVIDENTLY_TESTS = {"K-S p_value": "ks", "Wasserstein distance (normed)": "wasserstein",
                    "Jensen-Shannon distance": "jensenshannon", "Z-test p_value": "chi2",
                    "chi-square p_value": "chi2"}

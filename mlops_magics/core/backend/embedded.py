@@ -2,8 +2,9 @@
 
 MLflow creates a new SQLite store by running its whole chain of Alembic migrations, about 1.5-2 s
 here, on the first ``start_run``. We run those migrations once per MLflow version into a template
-database kept in the user cache (``~/.cache/mlops_magics``), and a new project's store is a copy of
-that template: a few milliseconds. The template is made by MLflow's own code, so the schema is
+database kept in the user cache (``MLOPS_CACHE_DIR``, else platformdirs' user cache folder:
+``$XDG_CACHE_HOME/mlops_magics`` or ``~/.cache/mlops_magics`` on Linux), and a new project's store is
+a copy of that template: a few milliseconds. The template is made by MLflow's own code, so the schema is
 exactly what MLflow would have created; only the default experiment's artifact location is set to
 ``MLOPS_HOME/artifacts/0`` after the copy.
 """
@@ -26,12 +27,13 @@ _lock = threading.Lock()
 
 
 def cache_dir() -> Path:
-    """Per-user cache for store templates (``MLOPS_CACHE_DIR`` or the XDG cache)."""
+    """Per-user cache for store templates: ``MLOPS_CACHE_DIR``, else the platform's user cache folder."""
     explicit = os.environ.get("MLOPS_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlops_magics"
+    from platformdirs import user_cache_path  # honours XDG_CACHE_HOME on Linux
+
+    return user_cache_path("mlops_magics", appauthor=False)
 
 
 def template_path() -> Path:

@@ -54,5 +54,5 @@ def read_table(path: str | Path) -> "pd.DataFrame":
         raise MlopsUsageError(f"'{p.name}' is empty; nothing to read") from None
     except PermissionError:
         raise MlopsUsageError(f"cannot read '{p}': permission denied") from None
-    except (ValueError, OSError, pd.errors.ParserError, ImportError, UnicodeDecodeError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise MlopsUsageError(f"cannot read '{p.name}' as {fmt} ({first_line(exc)}); check the file") from None

@@ -42,33 +42,22 @@ def coerce_source(value: Any, side: str, spec: str = "") -> Any:
 
 
 def _from_data_version(spec: str, side: str) -> Any:
+    from .. import datastore  # beside drift in the same layer (``datastore : drift`` in pyproject)
+
     try:
-        datastore = importlib.import_module("mlops_magics.core.datastore")
-    except ImportError:
-        datastore = None
-    error: Exception | None = None
-    if datastore is not None and hasattr(datastore, "load"):
-        try:
-            if side == "reference" and hasattr(datastore, "reference_summary"):
-                summary = datastore.reference_summary(spec)  # scored without re-reading the rows
-                if summary is not None:
-                    return summary
-            return coerce_source(datastore.load(spec), side, spec)
-        except NotFound as exc:
-            error = exc
-    if side == "reference":
-        for name in REFERENCE_PROVIDERS:
-            try:
-                provider = getattr(importlib.import_module(name), "drift_reference", None)
-            except ImportError:
-                continue
-            if provider is not None:
-                found = provider(spec)
-                if found is not None:
-                    return coerce_source(found, side, spec)
-    if error is not None:
-        raise error
-    raise MlopsUsageError(f"cannot resolve the data version '{spec}': data versioning is not available here")
+        if side == "reference":
+            summary = datastore.reference_summary(spec)  # scored without re-reading the rows
+            if summary is not None:
+                return summary
+        return coerce_source(datastore.load(spec), side, spec)
+    except NotFound:
+        if side != "reference":
+            raise
+        for name in REFERENCE_PROVIDERS:  # layers above drift, asked by name
+            found = importlib.import_module(name).drift_reference(spec)
+            if found is not None:
+                return coerce_source(found, side, spec)
+        raise
 
 
 def load_source(spec: str, side: str) -> Any:

@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import first_line
 from . import kernels
 from .events import PipelineEvent
 
 __all__ = ["StepOutcome", "StepTask", "execute_step", "kernel_log"]
 
 START_ATTEMPTS = 4
-_START_RACES = ("address already in use", "kernel died before replying", "kernel didn't respond",
-                "kernel died", "zmqerror", "connection refused")
-ENGINE = "mlops"
-
 
 @dataclass(frozen=True)
 class StepTask:
@@ -61,33 +58,6 @@ class _Failure(Exception):
         self.timed_out = timed_out
 
 
-def _register_engine() -> None:
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    if ENGINE in papermill_engines._engines:
-        return
-
-    class StepEngine(NBClientEngine):
-        """papermill's nbclient engine, reporting the start of each code cell."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, on_cell: Callable | None = None,
-                                     **kwargs: Any) -> Any:
-            if on_cell is not None:
-                code = [i for i, c in enumerate(nb_man.nb.cells) if c.cell_type == "code"]
-                original = nb_man.cell_start
-
-                def cell_start(cell: Any, cell_index: int | None = None, **kw: Any) -> Any:
-                    if cell_index in code:
-                        on_cell(code.index(cell_index) + 1, len(code))
-                    return original(cell, cell_index, **kw)
-
-                nb_man.cell_start = cell_start
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-
-    papermill_engines.register(ENGINE, StepEngine)
-
-
 def kernel_log(task: StepTask) -> str:
     """Where the step kernel's own stdout/stderr go (beside the executed notebook)."""
     out = Path(task.output)
@@ -99,16 +69,33 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def _start_failure(exc: BaseException) -> bool:
+    """A failure while the kernel was starting that a new start may not meet: a port taken between
+    jupyter_client choosing it and the kernel binding it (the kernel dies before replying), a kernel
+    slow to answer under load. Not a missing kernel spec (``NoSuchKernel``, a ``KeyError``)."""
+    import zmq
+
+    return isinstance(exc, (RuntimeError, OSError, TimeoutError, zmq.ZMQError))
+
+
 def _attempt_once(task: StepTask, emit: Callable[[PipelineEvent], None], attempt: int) -> None:
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    started_cells = [0]
+    to_run: list[int] = []  # indices of the cells nbclient will execute (the injected parameters included)
+    current = [0]  # 1-based among them; 0 before the first
+    ready = threading.Event()  # the kernel answered: what fails from now on is not a start race
     timed_out = threading.Event()
 
-    def on_cell(index: int, total: int) -> None:
-        started_cells[0] = index
-        emit(PipelineEvent("cell", task.step, cell=index, cells=total, attempt=attempt))
+    def on_notebook_start(notebook: Any, **_: Any) -> None:
+        to_run[:] = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and c.source.strip()]
+        ready.set()
+
+    def on_cell_execute(cell: Any, cell_index: int, **_: Any) -> None:
+        if cell_index in to_run:
+            current[0] = to_run.index(cell_index) + 1
+            emit(PipelineEvent("cell", task.step, cell=current[0], cells=len(to_run), attempt=attempt))
 
     def on_timeout() -> None:
         timed_out.set()
@@ -120,24 +107,29 @@ def _attempt_once(task: StepTask, emit: Callable[[PipelineEvent], None], attempt
         watchdog.start()
     try:
         papermill.execute_notebook(
-            task.notebook, task.output, parameters=task.parameters, engine_name=ENGINE,
-            kernel_name=task.kernel, progress_bar=False, log_output=False, on_cell=on_cell,
-            kernel_manager_class=kernels.kernel_manager_class(task.token, task.env, task.cwd, kernel_log(task)),
+            task.notebook, task.output, parameters=task.parameters, kernel_name=task.kernel,
+            progress_bar=False, log_output=False,
+            # nbclient's own hooks and kernel manager (papermill hands these keywords to NotebookClient)
+            on_notebook_start=on_notebook_start, on_cell_execute=on_cell_execute,
+            kernel_manager_class=kernels.StepKernelManager,
+            config=kernels.step_config(task.token, task.env, task.cwd, kernel_log(task)),
         )
     except PapermillExecutionError as exc:
         raise _Failure(_describe(exc, task.output)) from None
-    except BaseException as exc:  # noqa: BLE001 - sorted into timeout, cancellation, start race, failure
+    except BaseException as exc:  # noqa: BLE001 - sorted into timeout, cancellation, death, start race, failure
         if timed_out.is_set():
             raise _Failure(f"timed out after {task.timeout:g} s; the kernel was killed", timed_out=True) from None
         if kernels.is_cancelled(task.token):
             raise KeyboardInterrupt("cancelled") from None
-        message = _last_line(str(exc)) or type(exc).__name__
-        race = started_cells[0] == 0 and any(s in str(exc).lower() for s in _START_RACES)
-        died = "kernel died" in str(exc).lower() or type(exc).__name__ == "DeadKernelError"
-        if died and started_cells[0]:
-            message = f"the kernel died during cell {started_cells[0]} ({message})"
-        raise _Failure(f"{type(exc).__name__}: {message}" if not died else message,
-                       retriable_start=race) from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        if isinstance(exc, DeadKernelError):
+            where = f"during cell {current[0]}" if current[0] else "before its first cell"
+            raise _Failure(f"the kernel died {where}") from None
+        if not ready.is_set():
+            raise _Failure(f"the kernel did not start: {type(exc).__name__}: {first_line(exc)}",
+                           retriable_start=_start_failure(exc)) from None
+        raise _Failure(f"{type(exc).__name__}: {first_line(exc)}") from None
     finally:
         if watchdog is not None:
             watchdog.cancel()
@@ -185,7 +177,6 @@ def _keep_failed(task: StepTask, attempt: int) -> str | None:
 
 def execute_step(task: StepTask, emit: Callable[[PipelineEvent], None] | None = None) -> StepOutcome:
     """Execute ``task``; never raises for a failing notebook (the outcome says so)."""
-    _register_engine()
     emit = emit or (lambda event: None)
     Path(task.output).parent.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()

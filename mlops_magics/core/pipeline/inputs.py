@@ -105,11 +105,9 @@ def _hash_url(url: str) -> str:
 
 
 def _hash_data_version(spec: str) -> str:
-    try:
-        from ..datastore.paths import StorePaths
-        from ..datastore.repo import current_settings, open_repo
-    except ImportError as exc:  # pragma: no cover - the data store ships with the package
-        raise RuntimeError(f"data versions need mlops_magics.core.datastore ({exc})") from None
+    from ..datastore.paths import StorePaths
+    from ..datastore.repo import current_settings, open_repo
+
     name = spec.partition("@")[0]
     if not StorePaths(current_settings().home).manifest(name).is_file():  # checked first: no store created
         raise LookupError(f"no dataset named '{name}' in this project; add it with 'mlops data add'")

@@ -1,10 +1,12 @@
 """Kernels started for pipeline steps: their environment, their working directory, and killing them.
 
-Each step's kernel gets its own environment (the step's run id for ``%mlops track`` to attach to,
-the store location) and working directory through a kernel-manager class made per step, so nothing
-process-wide (``os.environ``, ``os.chdir``) changes while steps run side by side in threads.
-Every live kernel is registered under a token (``<execution>/<step>``) so a timeout, a Ctrl-C or a
-remote cancellation (Dask ``client.run``) can kill its whole process group.
+nbclient creates each step's kernel manager from its ``kernel_manager_class`` and its ``config``;
+the step's environment (the step's run id for ``%mlops track`` to attach to, the store location),
+working directory and log file reach :class:`StepKernelManager` as traitlets configuration, and go
+to the kernel as the documented ``start_kernel`` keyword arguments (``env``, ``cwd``, Popen's
+``stdout`` / ``stderr``), so nothing process-wide (``os.environ``, ``os.chdir``) changes while steps
+run side by side in threads. Every live kernel is registered under a token (``<execution>/<step>``)
+so a timeout, a Ctrl-C or a remote cancellation (Dask ``client.run``) can kill its process group.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ import signal
 import threading
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Dict, Unicode
+from traitlets.config import Config
 
-__all__ = ["cancel_tokens", "forget_cancelled", "is_cancelled", "kernel_manager_class", "kill_kernels", "live_kernel_pids", "release"]
+__all__ = ["StepKernelManager", "cancel_tokens", "forget_cancelled", "is_cancelled", "kill_kernels", "release",
+           "step_config"]
 
 _lock = threading.Lock()
-_live: dict[str, set[Any]] = {}
+_live: dict[str, set[StepKernelManager]] = {}
 _cancelled: set[str] = set()
+
+# Variables of the runner's own process a step kernel must not inherit (it attaches to its step's run).
+_NOT_INHERITED = ("MLOPS_ATTACH_RUN_ID", "JPY_SESSION_NAME")
 
 
 def _matches(token: str, prefix: str) -> bool:
@@ -33,13 +41,25 @@ def is_cancelled(token: str) -> bool:
         return any(_matches(token, prefix) for prefix in _cancelled)
 
 
-def _kill(km: Any) -> None:
-    process = getattr(getattr(km, "provisioner", None), "process", None)
-    pid = getattr(process, "pid", None)
-    if not pid:
+def _live_pid(km: AsyncKernelManager) -> int | None:
+    """The kernel's pid while its process runs (never a pid that may have been reused)."""
+    provisioner = km.provisioner
+    process = getattr(provisioner, "process", None)  # LocalProvisioner's Popen; None once reaped
+    if process is None or process.poll() is not None:
+        return None
+    return process.pid
+
+
+def _kill(km: AsyncKernelManager) -> None:
+    """SIGKILL to the kernel's process group (jupyter_client starts kernels in a session of their own).
+
+    From any thread: a plain signal, not the manager's coroutines, which belong to the step's loop.
+    """
+    pid = _live_pid(km)
+    if pid is None:
         return
     try:
-        os.killpg(pid, signal.SIGKILL)  # jupyter_client starts kernels in a new session
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -73,24 +93,10 @@ def release(token: str) -> None:
     with _lock:
         kms = _live.pop(token, set())
     for km in kms:
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            _kill(km)
+        _kill(km)
 
 
-def live_kernel_pids(prefix: str = "") -> list[int]:
-    """Pids of registered kernels (tests, diagnostics)."""
-    with _lock:
-        kms = [km for token, group in _live.items() if not prefix or _matches(token, prefix) for km in group]
-    pids = []
-    for km in kms:
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            pids.append(process.pid)
-    return pids
-
-
-def _unregister(token: str, km: Any) -> None:
+def _unregister(token: str, km: StepKernelManager) -> None:
     with _lock:
         group = _live.get(token)
         if group is not None:
@@ -99,18 +105,18 @@ def _unregister(token: str, km: Any) -> None:
                 del _live[token]
 
 
-class _StepKernelManager(AsyncKernelManager):
+class StepKernelManager(AsyncKernelManager):
     """Starts the kernel with the step's environment and working directory, and registers it."""
 
-    step_token = ""
-    step_env: dict[str, str] = {}
-    step_cwd: str | None = None
-    step_log: str | None = None  # the kernel's stdout/stderr go here, not to the runner's terminal
+    step_token = Unicode("", help="<execution>/<step>: what a cancellation names").tag(config=True)
+    step_env = Dict(help="variables added to the kernel's environment").tag(config=True)
+    step_cwd = Unicode("", help="the kernel's working directory").tag(config=True)
+    step_log = Unicode("", help="file for the kernel's own stdout/stderr (not the runner's terminal)").tag(config=True)
 
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         if is_cancelled(self.step_token):
             raise KeyboardInterrupt("pipeline cancelled before the kernel started")
-        env = {k: v for k, v in os.environ.items() if k not in ("MLOPS_ATTACH_RUN_ID", "JPY_SESSION_NAME")}
+        env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
         env.update(self.step_env)
         kw["env"] = env
         if self.step_cwd:
@@ -119,7 +125,7 @@ class _StepKernelManager(AsyncKernelManager):
         if log is not None:
             kw["stdout"] = kw["stderr"] = log
         try:
-            await KernelManager._async_start_kernel(self, **kw)
+            await super().start_kernel(**kw)
         finally:
             if log is not None:
                 log.close()  # the kernel process holds its own descriptor
@@ -128,16 +134,15 @@ class _StepKernelManager(AsyncKernelManager):
         if is_cancelled(self.step_token):
             _kill(self)
 
-    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+    async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
+        """nbclient calls this last for every kernel it started, alive or dead."""
         try:
-            await super()._async_shutdown_kernel(now=now, restart=restart)
+            await super().cleanup_resources(restart=restart)
         finally:
             _unregister(self.step_token, self)
 
-    shutdown_kernel = _async_shutdown_kernel  # type: ignore[assignment]
 
-
-def kernel_manager_class(token: str, env: dict[str, str], cwd: str | None, log: str | None = None) -> type:
-    """A kernel-manager class bound to one step (nbclient instantiates and owns it)."""
-    return type("StepKernelManager", (_StepKernelManager,),
-                {"step_token": token, "step_env": dict(env), "step_cwd": cwd, "step_log": log})
+def step_config(token: str, env: dict[str, str], cwd: str | None, log: str | None = None) -> Config:
+    """The traitlets configuration that gives one step's :class:`StepKernelManager` its settings."""
+    return Config({"StepKernelManager": {"step_token": token, "step_env": dict(env), "step_cwd": cwd or "",
+                                         "step_log": log or ""}})

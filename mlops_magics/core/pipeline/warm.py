@@ -32,9 +32,12 @@ def prefetch() -> None:
 
 @contextlib.contextmanager
 def quiet(logger_name: str) -> Iterator[None]:
-    """papermill logs 'Kernel died...' on its own; the result object reports failures instead."""
+    """papermill and nbclient log 'Kernel died...' on their own; the result object reports failures instead."""
     logger = logging.getLogger(logger_name)
-    block = logging.Filter(name="\0never")  # matches no logger name: drops every record
+
+    def block(record: logging.LogRecord) -> bool:
+        return False  # a filter returning False drops the record
+
     logger.addFilter(block)
     try:
         yield

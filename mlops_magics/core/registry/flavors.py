@@ -35,10 +35,8 @@ class LoggedModelInfo:
 
 
 def _is_sklearn(model: Any) -> bool:
-    try:
-        from sklearn.base import BaseEstimator
-    except ImportError:  # pragma: no cover - scikit-learn is a dependency
-        return False
+    from sklearn.base import BaseEstimator
+
     return isinstance(model, BaseEstimator)
 
 

@@ -1,7 +1,7 @@
 """What a run was trained on: the data versions it used and the git commit, for a model version's tags.
 
-Data versions come from the data engine's lineage (``mlops_magics.core.datastore``) when it is importable
-and knows the run, and from the run's MLflow dataset inputs otherwise (those work against a remote
+Data versions come from the data engine's lineage (``mlops_magics.core.datastore``) when it knows the
+run, and from the run's MLflow dataset inputs otherwise (those work against a remote
 server too). A tracked cell's run inherits both from its parent notebook run when it has none of its own.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import tags
+from ..errors import MlopsError
 
 __all__ = ["data_versions", "git_commit"]
 
@@ -17,15 +18,13 @@ _DATA_REF_TAG = "mlops.data.ref"  # written by the data engine on each dataset i
 
 
 def _from_datastore(run_id: str) -> list[str]:
-    try:
-        from ..datastore import api
-    except ImportError:
-        return []
+    from ..datastore import api
+
     try:
         found = api.lineage(run_id)
-    except Exception:  # noqa: BLE001 - no data repository here, or another engine version: fall back
+    except (MlopsError, OSError):  # a damaged or unreadable data store: the run's MLflow inputs still answer
         return []
-    return [*getattr(found, "used", []), *getattr(found, "produced", [])]
+    return [*found.used, *found.produced]
 
 
 def _from_inputs(run: Any) -> list[str]:
