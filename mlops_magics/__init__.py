@@ -49,8 +49,10 @@ def _register_formatters() -> None:
         from .render.formatters import register
 
         register(shell)
-    except Exception:  # noqa: BLE001 - results still show as text; never break an import in a kernel
-        pass
+    except Exception as exc:  # noqa: BLE001 - never break an import in a kernel; say why cards are text
+        import warnings
+
+        warnings.warn(f"mlops_magics: results will show as text only ({type(exc).__name__}: {exc})", stacklevel=2)
 
 
 _register_formatters()
