@@ -1,6 +1,6 @@
 """Model references: ``NAME@vN``, ``NAME@alias``, ``NAME@latest``, and the aliases MLflow reserves.
 
-Parsing needs no MLflow; :func:`resolve` turns a reference into a ``ModelVersion`` with errors that
+Names are checked with MLflow's rules (:mod:`mlops_magics.core.names`); :func:`resolve` turns a reference into a ``ModelVersion`` with errors that
 list what does exist (versions, aliases, registered models).
 """
 
@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .. import names
 from ..errors import MlopsUsageError, NotFound
 
 __all__ = ["ModelRef", "check_alias", "check_model_name", "parse_ref", "resolve", "version_uri"]
 
 _ALIAS = re.compile(r"^[\w\-]+$")
 _VERSION = re.compile(r"^[vV](\d+)$")
-_BAD_NAME_CHARS = set("@'\"`\n\r\t")
 REF_GRAMMAR = "NAME@vN, NAME@ALIAS or NAME@latest (e.g. churn@v3, churn@champion)"
 
 
@@ -36,13 +36,8 @@ class ModelRef:
 
 
 def check_model_name(name: str) -> str:
-    """A registered-model name we can put in filters and references."""
-    text = (name or "").strip()
-    if not text or text != name or _BAD_NAME_CHARS & set(text):
-        raise MlopsUsageError(
-            f"'{name}' is not a usable model name: no spaces around it, no @, quotes or backticks (e.g. churn)"
-        )
-    return text
+    """A registered-model name MLflow accepts and we can put in filters and references."""
+    return names.check_model_name(name)
 
 
 def check_alias(alias: str) -> str:
