@@ -56,7 +56,7 @@ def analyse_cell(source: str) -> CellBindings:
     """Classify the top-level bindings of Python ``source`` (already IPython-transformed)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the cell's own run will report
         return CellBindings()
     kinds: dict[str, tuple[str, Any]] = {}
     for stmt in tree.body:

@@ -37,6 +37,7 @@ __all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs
 
 _stack: list["RunHandle"] = []
 _unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
+_unended: list[tuple["RunHandle", str]] = []  # runs whose termination the store refused (disk full)
 _stack_lock = threading.RLock()
 _experiments: dict[tuple[str, str], str] = {}
 _heartbeat = None
@@ -214,9 +215,14 @@ class RunHandle:
         try:
             with store_errors():
                 self._terminate(status)
+        except BaseException:
+            with _stack_lock:  # the store refused (disk full): end it when the store takes writes again
+                _unended.append((self, status))
+            raise
         finally:
             _pop(self)
         self.ended = RunCard.from_handle(self, status)
+        _end_unended()
         return self.ended
 
     def _terminate(self, status: str) -> None:
@@ -401,8 +407,25 @@ def active_run() -> RunHandle | None:
         return _stack[-1] if _stack else None
 
 
+def _end_unended() -> None:
+    """Send and terminate the runs whose end the store refused earlier (it takes writes again)."""
+    with _stack_lock:
+        waiting = list(_unended)
+        _unended.clear()
+    for i, (handle, status) in enumerate(waiting):
+        try:
+            handle.flush()  # values the store refused with the end are kept until now
+            with store_errors():
+                handle._terminate(status)
+        except Exception:  # noqa: BLE001 - still refused: try again at the next end or at exit
+            with _stack_lock:
+                _unended.extend(waiting[i:])
+            return
+
+
 def end_all_runs(status: str = "FINISHED") -> list[RunCard]:
     """End every active run of ours, innermost first (interpreter exit, unload, tests)."""
+    _end_unended()
     cards = []
     with _stack_lock:
         handles = list(_unstacked) + list(_stack)
