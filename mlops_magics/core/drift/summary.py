@@ -260,8 +260,12 @@ class ReferenceSummary:
     @classmethod
     def load(cls, path: str | Path) -> "ReferenceSummary":
         p = Path(path)
-        if not p.is_file():
-            raise MlopsUsageError(f"no reference summary at '{p}'; check the path")
+        try:
+            found = p.is_file()
+        except OSError:  # a name longer than the file system allows
+            found = False
+        if not found:
+            raise MlopsUsageError(f"no reference summary at '{str(p)[:120]}'; check the path")
         return cls.from_json(p.read_text(encoding="utf-8"))
 
     def __repr__(self) -> str:

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import names
+from ..names import short_repr as short
 from ..errors import MlopsUsageError, NotFound
 
 __all__ = ["ModelRef", "check_alias", "check_model_name", "parse_ref", "resolve", "version_uri"]
 
 _ALIAS = re.compile(r"^[\w\-]+$")
 _VERSION = re.compile(r"^[vV](\d+)$")
+MAX_VERSION = 2**63 - 1  # MLflow stores version numbers as 64-bit integers
 REF_GRAMMAR = "NAME@vN, NAME@ALIAS or NAME@latest (e.g. churn@v3, churn@champion)"
 
 
@@ -66,6 +68,9 @@ def parse_ref(text: str) -> ModelRef:
         number = int(match.group(1))
         if number < 1:
             raise MlopsUsageError(f"'{text}': versions start at v1")
+        if number > MAX_VERSION:
+            raise MlopsUsageError(f"'{name}@v{short(number)}': no model has that many versions; "
+                                  f"see them with %mlops models {name}")
         return ModelRef(name, version=number)
     if ref.lower() == "latest":
         return ModelRef(name, latest=True)
