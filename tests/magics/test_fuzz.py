@@ -27,7 +27,7 @@ from mlops_magics.core.errors import MlopsError
 from mlops_magics.magics.subcommands import COMMANDS
 
 SEED = int(os.environ.get("MLOPS_FUZZ_SEED", "20261129"))
-LINES = int(os.environ.get("MLOPS_FUZZ_LINES", "300"))
+LINES = int(os.environ.get("MLOPS_FUZZ_LINES", "400"))
 TRACEBACK_MARKS = ("Traceback (most recent call last)", "-" * 75)
 
 # Skipped on purpose: options whose valid use starts real kernels or a Dask client (seconds each; the
@@ -80,32 +80,37 @@ PROLOGUE = [
 ]
 
 SEEDS = [
-    "help", "help track", "status", "track --run-name fuzz", "stop", "stop --status KILLED",
+    "help", "help track", "status", "track --run-name fuzz --experiment exp", "stop", "stop --status KILLED",
     "log param lr=0.1", "log metric acc=0.5 --step 2", "log artifact data.csv", "log artifact . --path files",
-    "runs", "runs --max 5 --sort -accuracy", "compare fuzz", "data add df --name frame", "data list",
-    "data log frame", "data load frame@latest", "data diff frame@v1 frame@latest", "data checkout frame --to out",
-    "data push frame --remote REMOTE", "data pull frame --remote REMOTE", "drift df df2",
-    "drift df df2 --method psi --threshold 0.2 --json -", "drift df df2 --columns a --log",
-    "register clf --name churn --alias champion", "promote churn@v1 --to champion", "models", "models churn --history",
+    "runs", "runs --max 5 --sort -accuracy --experiment exp", "compare fuzz fuzz-cell", "data add df --name frame",
+    "data list", "data log frame", "data load frame@latest", "data diff frame@v1 frame@latest",
+    "data checkout frame --to out", "data push frame --remote REMOTE", "data pull frame --remote REMOTE",
+    "drift df df2", "drift df df2 --method psi --threshold 0.2 --json -", "drift df df2 --columns a --log",
+    "drift data.csv df --target a --save report.html", "register clf --name churn --alias champion --gate 'acc >= 0.1'",
+    "promote churn@v1 --to champion --reason why", "models", "models churn --history --alias champion",
     "load churn@champion", "rollback churn --alias champion", "pipeline show pipe.yaml", "pipeline status",
-    "pipeline run pipe.yaml --dry-run",
+    "pipeline run pipe.yaml --dry-run -p seed=1",
 ]
 
 
 def _mutate(rng: random.Random, words: list[str], options: list[str], actions: list[str], hostile: list[str]) -> list[str]:
+    """Mostly one argument of a valid line made hostile (the rest stays valid, so the value gets through
+    the parser to the code behind it); sometimes options added, dropped or moved."""
     words = list(words)
-    for _ in range(rng.randint(1, 3)):
+    first = 2 if actions else 1  # the command and its action word stay, most of the time
+    for _ in range(rng.choice((1, 1, 1, 2, 3))):
+        values = [i for i in range(first, len(words)) if not words[i].startswith("-")]
         pick = rng.random()
-        pos = rng.randrange(len(words) + 1)
-        if pick < 0.35 and len(words) > 1:
-            words[rng.randrange(1, len(words))] = rng.choice(hostile)
-        elif pick < 0.55 and options:
+        pos = rng.randrange(first, len(words) + 1) if len(words) >= first else len(words)
+        if pick < 0.55 and values:
+            words[rng.choice(values)] = rng.choice(hostile)
+        elif pick < 0.7 and options:
             words[pos:pos] = [rng.choice(options), rng.choice(hostile + GOOD)]
-        elif pick < 0.7 and len(words) > 1:
-            del words[rng.randrange(1, len(words))]
-        elif pick < 0.8 and actions:
-            words[pos:pos] = [rng.choice(actions)]
-        elif pick < 0.9 and options:
+        elif pick < 0.8 and len(words) > first:
+            del words[rng.randrange(first, len(words))]
+        elif pick < 0.87 and actions:
+            words[1:2] = [rng.choice(actions)]
+        elif pick < 0.94 and options:
             words.append(rng.choice(options))
         else:
             words[pos:pos] = [rng.choice(hostile)]

@@ -92,7 +92,11 @@ def upload(client: Any, run_id: str, local_path: str | os.PathLike, artifact_pat
     """Upload ``local_path`` (file or folder) to the run; return the entries left out (the store, loops)."""
     artifact_path = check_artifact_path(artifact_path)
     path = Path(local_path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name longer than the file system allows, ...
+        raise MlopsUsageError(f"no file or folder at {str(path)[:120]} ({exc.strerror}); check the path") from None
+    if not exists:
         raise MlopsUsageError(f"no file or folder at {path}; check the path")
     protected = protected_paths(artifact_uri)
     real = path.resolve()
