@@ -1,13 +1,14 @@
 """Fuzzing ``%mlops``: random and mutated lines for every sub-command, on a real InteractiveShell.
 
-Seeded and bounded (a short prologue that fills the store, then a fixed number of random lines). Every line must end in nothing, a result, or a one-line
-error of ours (IPython's ``UsageError``, an ``MlopsError``); a traceback from inside the package or its
-dependencies fails the test, which prints the lines that caused it. The options come from the parsers
-themselves, so a new option is fuzzed without touching this file. Values are ordinary ones (names that
-exist in the notebook and the store) and hostile ones (``..``, ``/``, quotes, 300-character names,
-huge numbers, absolute paths nothing can be created under). Nothing here reaches the network or writes
-outside the test's temporary folder: relative paths stay inside it (the shell's working folder is its
-project), absolute ones are under it or under ``/dev/null`` (where nothing can be created).
+Seeded and bounded: a short prologue that fills the store, then a fixed number of random lines
+(``MLOPS_FUZZ_SEED`` and ``MLOPS_FUZZ_LINES`` change them for a longer hunt). Every line must end in
+nothing, a result, or an error of ours (IPython's ``UsageError``, an ``MlopsError``, shown in one line);
+a traceback from inside the package or its dependencies fails the test, which prints the lines that
+caused it. The options come from the parsers themselves, so a new option is fuzzed without touching this
+file. Values are ordinary ones (names that exist in the notebook and the store) and hostile ones (``..``,
+``/``, quotes, 300-character names, huge numbers, absolute paths nothing can be created under). Nothing
+here reaches the network or writes outside the test's temporary folder: relative paths stay inside it
+(the shell's working folder is its project), absolute ones are under it or under ``/dev/null``.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def _vocabulary(name: str) -> tuple[list[str], list[str]]:
 
 # Run first, in this order, so the random lines meet a store with runs, a dataset and a model in it.
 PROLOGUE = [
-    ("track --run-name fuzz-notebook", False), ("track --run-name fuzz-cell", True), ("data add df --name frame", False),
-    ("data add data.csv", False), ("register clf --name churn --alias champion", False), ("stop", False),
+    ("track --run-name fuzz-notebook", False), ("track --run-name fuzz-cell", True),
+    ("data add df --name frame", False), ("data add data.csv", False), ("register clf --name churn --alias champion", False), ("stop", False),
 ]
 
 SEEDS = [
@@ -93,7 +94,8 @@ SEEDS = [
 ]
 
 
-def _mutate(rng: random.Random, words: list[str], options: list[str], actions: list[str], hostile: list[str]) -> list[str]:
+def _mutate(rng: random.Random, words: list[str], options: list[str], actions: list[str],
+            hostile: list[str]) -> list[str]:
     """Mostly one argument of a valid line made hostile (the rest stays valid, so the value gets through
     the parser to the code behind it); sometimes options added, dropped or moved."""
     words = list(words)
@@ -117,7 +119,8 @@ def _mutate(rng: random.Random, words: list[str], options: list[str], actions: l
     return words
 
 
-def _random_line(rng: random.Random, name: str, options: list[str], actions: list[str], hostile: list[str]) -> list[str]:
+def _random_line(rng: random.Random, name: str, options: list[str], actions: list[str],
+                 hostile: list[str]) -> list[str]:
     words = [name]
     if actions:
         words.append(rng.choice(actions))

@@ -1,7 +1,8 @@
 """Model references: ``NAME@vN``, ``NAME@alias``, ``NAME@latest``, and the aliases MLflow reserves.
 
-Names are checked with MLflow's rules (:mod:`mlops_magics.core.names`); :func:`resolve` turns a reference into a ``ModelVersion`` with errors that
-list what does exist (versions, aliases, registered models).
+Names are checked with MLflow's rules (:mod:`mlops_magics.core.names`); :func:`resolve` turns a
+reference into a ``ModelVersion`` with errors that list what does exist (versions, aliases, registered
+models).
 """
 
 from __future__ import annotations

@@ -85,17 +85,17 @@ def start(experiment: str | None = None, run_name: str | None = None, notebook: 
             if capture_env:
                 handle.log_text(environment_text(), "environment/packages.txt")
             handle.flush()
-        except BaseException:
-            _end_failed_start(handle)
+        except BaseException as exc:
+            _end_failed_start(handle, runs.status_for_exception(exc))
             raise
         _current = run
         return run, True
 
 
-def _end_failed_start(handle: RunHandle) -> None:
-    """A start that failed half way ends its run (FAILED): no run is left active that nobody can end."""
+def _end_failed_start(handle: RunHandle, status: str) -> None:
+    """A start that failed half way ends its run (FAILED, KILLED when interrupted): none is left that nobody can end."""
     try:
-        handle.end("FAILED")
+        handle.end(status)
     except Exception:  # noqa: BLE001 - the store fails too; the run is off our stack, the reaper ends it
         pass
 

@@ -360,14 +360,14 @@ def start_run(kind: str, *, experiment: str | None = None, run_name: str | None 
         with _stack_lock:
             (_stack if stacked else _unstacked).append(handle)
         _start_heartbeat()
-    except BaseException:
-        _abandon(info.run_id, fluent)
+    except BaseException as exc:
+        _abandon(info.run_id, fluent, status_for_exception(exc))
         raise
     return handle
 
 
-def _abandon(run_id: str, fluent: bool) -> None:
-    """End a run whose start failed half way (FAILED), so nobody is left with a run nobody can end."""
+def _abandon(run_id: str, fluent: bool, status: str) -> None:
+    """End a run whose start failed half way (FAILED, KILLED when interrupted): none is left that nobody can end."""
     import mlflow
 
     with _stack_lock:
@@ -376,9 +376,9 @@ def _abandon(run_id: str, fluent: bool) -> None:
     try:
         active = mlflow.active_run()
         if fluent and active is not None and active.info.run_id == run_id:
-            mlflow.end_run(status="FAILED")
+            mlflow.end_run(status=status)
         else:
-            session.client().set_terminated(run_id, status="FAILED")
+            session.client().set_terminated(run_id, status=status)
     except Exception:  # noqa: BLE001 - the store fails too: the reaper ends it at the next start
         pass
 
