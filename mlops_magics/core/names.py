@@ -56,6 +56,10 @@ def short_repr(value: Any, limit: int = 40) -> str:
 
 
 def _validation() -> Any:
+    # The package first: while the warm-up thread imports it, this waits holding no import lock. Going
+    # straight for the submodule would hold its lock while waiting for the package, and the warm-up,
+    # reaching the same submodule, would get it half initialised.
+    import mlflow  # noqa: F401
     from mlflow.utils import validation
 
     return validation

@@ -99,3 +99,13 @@ def test_bad_metric_and_param_names_are_one_line_and_keep_the_good_values(ip, ml
     (run,) = _runs(mlflow_client)
     assert run.info.run_id == card.run_id and run.info.status == "FINISHED"
     assert run.data.metrics["good"] == 1.0 and run.data.params == {"lr": "0.1"}
+
+
+@pytest.mark.parametrize("line", [
+    "models a/b --history", "models .. --history", "models . --history", "rollback ../x --alias champion",
+    "rollback a/b --alias champion", "load ../x@v1", "runs --max 1000000000",
+])
+def test_registry_names_and_counts_are_one_line_usage_errors(ip, line):
+    with pytest.raises(UsageError) as info:
+        ip.run_cell(f"%mlops {line}")
+    assert "\n" not in str(info.value)
