@@ -65,7 +65,7 @@ def test_log_artifact_of_the_project_leaves_the_store_out(ip, mlflow_client, mlo
     assert "without .mlops (the store is never uploaded into itself)" in capsys.readouterr().out
     with pytest.raises(UsageError, match="not a folder inside the run's artifacts"):
         ip.run_cell("%mlops log artifact train.py --path /abs/path")
-    with pytest.raises(UsageError, match="inside the tracking store"):
+    with pytest.raises(UsageError, match="part of the tracking store"):
         ip.run_cell("%mlops log artifact .mlops/mlflow.db")
     card = ip.run_line_magic("mlops", "stop")
     listed = {a.path for a in mlflow_client.list_artifacts(card.run_id, "project")}

@@ -77,7 +77,8 @@ def _vocabulary(name: str) -> tuple[list[str], list[str]]:
 # Run first, in this order, so the random lines meet a store with runs, a dataset and a model in it.
 PROLOGUE = [
     ("track --run-name fuzz-notebook", False), ("track --run-name fuzz-cell", True),
-    ("data add df --name frame", False), ("data add data.csv", False), ("register clf --name churn --alias champion", False), ("stop", False),
+    ("data add df --name frame", False), ("data add data.csv", False),
+    ("register clf --name churn --alias champion", False), ("stop", False),
 ]
 
 SEEDS = [

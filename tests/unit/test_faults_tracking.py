@@ -179,17 +179,26 @@ def test_logging_the_project_folder_leaves_the_store_out(store, store_client, fi
     (project / "train.py").write_text("print('train')\n")
     os.symlink(conf.home, project / "data" / "store-link")  # a link into the store is left out too
     os.symlink(project, project / "data" / "loop")  # and a link to a folder above it
-    (conf.home / "spool").mkdir(parents=True, exist_ok=True)  # a server store may not have made it yet
+    for folder in (conf.home / "spool", conf.artifact_root):  # a server store may not have made them
+        folder.mkdir(parents=True, exist_ok=True)
+    if not conf.db_path.exists():
+        conf.db_path.write_bytes(b"")
     size_before = sum(f.stat().st_size for f in conf.home.rglob("*") if f.is_file())
     with track(run_name="artifact", capture_env=False) as run:
         left_out = run.log_artifact(project, "project")
         assert sorted(left_out) == [".mlops", os.path.join("data", "loop"), os.path.join("data", "store-link")]
-        with pytest.raises(MlopsUsageError, match="inside the tracking store"):
-            run.log_artifact(conf.home / "spool")
+        for part in (conf.home / "spool", conf.home / "mlflow.db", conf.artifact_root):
+            with pytest.raises(MlopsUsageError, match="part of the tracking store"):
+                run.log_artifact(part)
+        kept = conf.home / "pipelines" / "executed.ipynb"  # a file the store keeps beside (a pipeline's)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text("{}")
+        assert run.log_artifact(kept, "notebook") == []
         for bad in ("/abs/path", "../up", "a//b"):
             with pytest.raises(MlopsUsageError, match="not a folder inside the run's artifacts"):
                 run.log_artifact(project / "train.py", bad)
     (found,) = find_runs()
+    assert "notebook/executed.ipynb" in {a.path for a in store_client.list_artifacts(found.info.run_id, "notebook")}
     listed = {a.path for a in store_client.list_artifacts(found.info.run_id, "project")}
     assert listed == {"project/data", "project/pyproject.toml", "project/train.py"}
     assert {a.path for a in store_client.list_artifacts(found.info.run_id, "project/data")} == {"project/data/rows.csv"}

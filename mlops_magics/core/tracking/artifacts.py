@@ -2,9 +2,10 @@
 
 With the default store ``.mlops/`` inside the project, ``%mlops log artifact .`` would copy the store
 into its own artifact folder, which is inside the folder being copied: 65 nested copies and a full disk.
-So what is uploaded never includes ``MLOPS_HOME`` nor the run's own artifact folder (when local), nor a
+So a folder upload never includes ``MLOPS_HOME`` nor the run's own artifact folder (when local), nor a
 symbolic link that leads into them or loops back to a folder above it; such entries are left out and
-named, and a path inside the store is refused.
+named. A folder inside the store, the store's database or a file of its artifact folders is refused. A
+single file the store keeps beside them (an executed pipeline notebook) may be logged: it cannot recurse.
 """
 
 from __future__ import annotations
@@ -28,11 +29,20 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def protected_paths(artifact_uri: str | None) -> list[Path]:
-    """Folders an upload must never read from: the store home and the run's local artifact folder."""
+    """Folders a folder upload must never read from: the store home and the run's local artifact folder."""
     out = [session.settings().home.resolve()]
     if artifact_uri and artifact_uri.startswith("file:"):
         out.append(Path(unquote(urlparse(artifact_uri).path)).resolve())
     return out
+
+
+def _store_file(real: Path, protected: list[Path]) -> bool:
+    """A file of the store itself: its database (and journal), or one under its artifact folders."""
+    conf = session.settings()
+    db = conf.db_path.resolve()
+    if real.parent == db.parent and real.name.startswith(db.name):
+        return True
+    return any(_inside(real, folder) for folder in [conf.artifact_root.resolve(), *protected[1:]])
 
 
 def _bad_entries(root: Path, protected: list[Path]) -> list[Path]:
@@ -100,11 +110,11 @@ def upload(client: Any, run_id: str, local_path: str | os.PathLike, artifact_pat
         raise MlopsUsageError(f"no file or folder at {path}; check the path")
     protected = protected_paths(artifact_uri)
     real = path.resolve()
-    for folder in protected:
-        if _inside(real, folder):
-            raise MlopsUsageError(f"{path} is inside the tracking store ({folder}); the store is never "
-                                  "uploaded into itself: log a file or folder outside it")
-    if not path.is_dir():
+    is_dir = path.is_dir()
+    if (is_dir and any(_inside(real, folder) for folder in protected)) or (not is_dir and _store_file(real, protected)):
+        raise MlopsUsageError(f"{path} is part of the tracking store ({protected[0]}); the store is never "
+                              "uploaded into itself: log a file or folder outside it")
+    if not is_dir:
         _send(client, run_id, path, artifact_path)
         return []
     bad = _bad_entries(path, protected)
