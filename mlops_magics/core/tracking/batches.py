@@ -63,16 +63,18 @@ def _refused(exc: Exception) -> bool:
     return getattr(exc, "error_code", None) == "INVALID_PARAMETER_VALUE"
 
 
-def _without_stored_params(client: Any, run_id: str, chunk: Pending, warnings: list[str]) -> Pending:
-    """The chunk without params the run already has (autolog may have logged them first)."""
+def _without_stored_params(client: Any, run_id: str, chunk: Pending, warnings: list[str]) -> tuple[Pending, list]:
+    """The chunk without params the run already has (autolog may have logged them first), and those of
+    them stored with another value (refused: MLflow keeps a param's first value)."""
     existing = client.get_run(run_id).data.params
-    kept = []
+    kept, conflicting = [], []
     for p in chunk.params:
         if p.key not in existing:
             kept.append(p)
         elif existing[p.key] != p.value:
+            conflicting.append(p)
             warnings.append(f"param {p.key}={p.value} not logged: the run already has {p.key}={existing[p.key]}")
-    return Pending(kept, chunk.metrics, chunk.tags)
+    return Pending(kept, chunk.metrics, chunk.tags), conflicting
 
 
 def _send_chunk(client: Any, run_id: str, chunk: Pending, pending: Pending, left_out: Pending,
@@ -84,11 +86,10 @@ def _send_chunk(client: Any, run_id: str, chunk: Pending, pending: Pending, left
         if not _refused(exc):
             raise
         if first and chunk.params:
-            fewer = _without_stored_params(client, run_id, chunk, warnings)
+            fewer, conflicting = _without_stored_params(client, run_id, chunk, warnings)
             kept = {id(p) for p in fewer.params}
-            dropped = Pending([p for p in chunk.params if id(p) not in kept])
-            left_out.params += dropped.params
-            pending.remove(dropped)
+            pending.remove(Pending([p for p in chunk.params if id(p) not in kept]))  # stored, or refused
+            left_out.params += conflicting
             if len(fewer) < len(chunk):
                 if fewer:
                     _send_chunk(client, run_id, fewer, pending, left_out, warnings, first=False)
