@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from . import Face
+from .argv import output_path, remote
 
 SUMMARY = "version files, folders and DataFrames; list, log, checkout, load, diff, push, pull"
 DESCRIPTION = ("Version files, folders and DataFrames; list, log, checkout, load, diff, push, pull. "
@@ -24,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, face: Face) -> None:
     p.add_argument("name", metavar="NAME")
     p = sub.add_parser("checkout", help="restore a version's files")
     p.add_argument("spec", metavar="NAME[@REF]")
-    p.add_argument("--to", metavar="PATH", help="restore here instead of the original path")
+    p.add_argument("--to", metavar="PATH", type=output_path, help="restore here instead of the original path")
     p.add_argument("--force", action="store_true", help="overwrite content that is not stored in any version")
     if face == "magic":
         p = sub.add_parser("load", help="a DataFrame (tabular data) or a path")
@@ -33,11 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser, face: Face) -> None:
     p.add_argument("a", metavar="NAME@REF")
     p.add_argument("b", metavar="NAME@REF", nargs="?", help="default: the version before A")
     p = sub.add_parser("push", help="send versions to a remote (only missing objects)")
-    p.add_argument("--remote", metavar="URI", help="any fsspec URL (default: data_remote in pyproject.toml)")
+    p.add_argument("--remote", metavar="URI", type=remote,
+                   help="any fsspec URL (default: data_remote in pyproject.toml)")
     p.add_argument("names", metavar="NAME", nargs="*", help="datasets to push (default: all)")
     p = sub.add_parser("pull", help="fetch a version from a remote")
     p.add_argument("spec", metavar="NAME[@REF]")
-    p.add_argument("--remote", metavar="URI", help="any fsspec URL (default: data_remote in pyproject.toml)")
+    p.add_argument("--remote", metavar="URI", type=remote,
+                   help="any fsspec URL (default: data_remote in pyproject.toml)")
 
 
 def execute(args: argparse.Namespace, source: Any = None, default_name: str | None = None) -> Any:

@@ -65,7 +65,10 @@ def run(ctx: MagicContext) -> Any:
     elif args.what == "metric":
         handle.log_metrics({k: _number(k, v) for k, v in _pairs(args.pairs).items()}, step=args.step)
     else:
-        handle.log_artifact(args.path, args.artifact_path)
+        left_out = handle.log_artifact(args.path, args.artifact_path)
+        if left_out:
+            print(f"mlops: logged {args.path} without {', '.join(left_out[:5])} (the store is never uploaded "
+                  "into itself)")
     nb = notebook_runs.current()
     if nb is not None and nb.handle is handle:
         handle.flush()  # the notebook run lives long: show it in the store now

@@ -42,7 +42,11 @@ def read_table(path: str | Path) -> "pd.DataFrame":
     fmt = _format(p)
     if fmt is None:
         raise MlopsUsageError(f"cannot read '{p.name}': use a .csv, .tsv or .parquet file")
-    if not p.exists():
+    try:
+        exists = p.exists()
+    except OSError as exc:  # a name longer than the file system allows, a component that is a file
+        raise MlopsUsageError(f"no file at '{str(p)[:120]}' ({exc.strerror}); check the path") from None
+    if not exists:
         raise MlopsUsageError(f"no file at '{p}'; check the path")
     if p.is_dir():
         raise MlopsUsageError(f"'{p}' is a folder; give the path of a {fmt} file")

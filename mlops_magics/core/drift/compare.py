@@ -43,6 +43,13 @@ def check_frame(frame: pd.DataFrame, side: str) -> None:
     dup = frame.columns[frame.columns.duplicated()]
     if len(dup):
         raise MlopsUsageError(f"the {side} frame has duplicate column names ({', '.join(map(str, dup[:5]))}); rename them")
+    as_text = pd.Index([str(c) for c in frame.columns])
+    clash = as_text[as_text.duplicated()].unique()
+    if len(clash):  # 1 and "1": columns are matched and reported by name, so they would merge into one
+        both = [c for c in frame.columns if str(c) == clash[0]]
+        raise MlopsUsageError(
+            f"the {side} frame has columns whose names read the same as text ({' and '.join(map(repr, both[:2]))}); "
+            "rename them apart, e.g. frame.columns = frame.columns.map(str) after making them distinct")
 
 
 def _split_names(columns: str | Sequence[str] | None) -> list[str] | None:

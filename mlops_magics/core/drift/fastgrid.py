@@ -45,6 +45,9 @@ def score_numeric_grid(name: str, role: str, ref_s: pd.Series, cur_s: pd.Series,
     test, note = resolve_test(method, True, n, None)
     if test not in ("wasserstein", "psi"):
         return None
+    scale = num.scale_for(xr, xc)
+    if scale != 1.0:  # values near the float limit: computed in exactly scaled units
+        xr, xc = xr / scale, xc / scale
     lo, hi = float(min(xr.min(), xc.min())), float(max(xr.max(), xc.max()))
     if not hi > lo:
         return None
@@ -56,7 +59,7 @@ def score_numeric_grid(name: str, role: str, ref_s: pd.Series, cur_s: pd.Series,
     cum_r, cum_c = np.cumsum(cr), np.cumsum(cc)  # values below the right boundary of each cell
     gap = np.abs(cum_r / n - cum_c / m)
     w = float((gap.sum() - gap[-1] / 2) * step)
-    std = float(xr.std())
+    std = num.mean_std(xr)[1]
     effect = w / max(std, num.STD_FLOOR)
 
     def cell_of(q: float, cum: np.ndarray, size: int) -> int:
@@ -90,7 +93,7 @@ def score_numeric_grid(name: str, role: str, ref_s: pd.Series, cur_s: pd.Series,
 
     detail: dict[str, Any] = {
         "type": "hist", "datetime": plan.kind == C.DATETIME, "ref_missing": r_nan, "cur_missing": c_nan,
-        "ref_inf": r_pos + r_neg, "cur_inf": c_pos + c_neg, "edges": [_sig(x) for x in edges],
+        "ref_inf": r_pos + r_neg, "cur_inf": c_pos + c_neg, "edges": [_sig(x * scale) for x in edges],
         "ref": hist(cum_r, n), "cur": hist(cum_c, m),
     }
     if not math.isfinite(effect):

@@ -14,12 +14,17 @@ keeps a 1M-row column at a few tens of milliseconds and never copies a frame.
 * **PSI**: population stability index over the reference deciles (edges are the 10%..90% reference
   quantiles; an empty bin gets a proportion of 1e-4 so the logarithm stays finite).
 
+Values near the float limit (+-1e308) would overflow differences, sums and the standard deviation; such a
+column is computed in units scaled by a power of two (:func:`scale_for`), which is exact, and every
+statistic above is unchanged by a common scale (the display edges are scaled back).
+
 A reference may also be a :class:`Sketch` (quantile edges and cumulative counts from a stored summary): the
 CDF between edges is taken as linear, which makes D and W exact to within the mass of one sketch bin.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +37,9 @@ __all__ = [
     "ks_statistic_sorted",
     "ks_wasserstein_sketch",
     "psi",
+    "mean_std",
     "psi_edges",
+    "scale_for",
     "split_finite",
     "wasserstein_sorted",
 ]
@@ -58,6 +65,36 @@ def split_finite(values: np.ndarray, sort: bool = True) -> tuple[np.ndarray, int
     if sort:
         out.sort()
     return out, n_nan, n_posinf, n_neginf
+
+
+_SAFE_EXPONENT = 1000  # scaled magnitudes times the sample size stay below 2**1000 (about 1e301)
+
+
+def scale_for(*samples: np.ndarray, size: int = 0) -> float:
+    """1.0, or the power of two to divide finite ``samples`` by so sums and differences cannot overflow.
+
+    ``size``: how many values the samples stand for, when more than their length (a sketch's edges).
+    """
+    biggest, size = 0.0, max(size, sum(x.size for x in samples)) + 2
+    for x in samples:
+        if x.size:
+            biggest = max(biggest, float(np.max(np.abs(x))))
+    if biggest == 0.0:
+        return 1.0
+    exponent = math.frexp(biggest)[1] + math.frexp(float(size))[1]
+    return 1.0 if exponent <= _SAFE_EXPONENT else math.ldexp(1.0, exponent - _SAFE_EXPONENT)
+
+
+def mean_std(values: np.ndarray) -> tuple[float, float]:
+    """Mean and (population) standard deviation of finite values, without overflow near the float limit."""
+    if values.size == 0:
+        return math.nan, math.nan
+    biggest = float(np.max(np.abs(values)))
+    if biggest < 2.0**500:  # squares and sums stay far from the float limit
+        return float(values.mean()), float(values.std())
+    scale = math.ldexp(1.0, math.frexp(biggest)[1] - 1)  # to magnitudes below 2: squares cannot overflow
+    x = values / scale
+    return float(x.mean()) * scale, float(x.std()) * scale
 
 
 def _group_ends(x: np.ndarray) -> np.ndarray:

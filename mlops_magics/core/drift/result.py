@@ -48,16 +48,25 @@ def apply_verdicts(table: pd.DataFrame, thresholds: dict[str, float], correction
 
 
 def metric_key(name: str) -> str:
-    """A column name made safe for an MLflow metric key (letters, digits, ``_ - . /`` and spaces)."""
-    safe = re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name).strip() or "_"
+    """A column name made safe for an MLflow metric key (letters, digits, ``_ - . /`` and spaces; no empty,
+    ``.`` or ``..`` part between slashes, which MLflow refuses)."""
+    safe = re.sub(r"[^A-Za-z0-9_\-./ ]", "_", name).strip()
+    safe = "/".join(part for part in safe.split("/") if part.strip() not in ("", ".", "..")) or "_"
     return safe[:200]
 
 
 def _jsonable(x: Any) -> Any:
-    if isinstance(x, (np.generic,)):
+    """``x`` with numpy scalars and arrays as Python values and NaN / infinities as None, all the way down."""
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, float) and not math.isfinite(x):
         return None
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
     return x
 
 
@@ -146,7 +155,7 @@ class DriftResult:
             "drift_share": self.drift_share, "method": self.method, "thresholds": self.thresholds,
             "correction": self.correction, "n_ref": self.n_ref, "n_cur": self.n_cur,
             "reference": self.reference_label, "current": self.current_label, "skipped": self.skipped,
-            "columns": rows, "details": self.details, "seconds": round(self.seconds, 4),
+            "columns": rows, "details": _jsonable(self.details), "seconds": round(self.seconds, 4),
         }
 
     def to_json(self, indent: int | None = None) -> str:

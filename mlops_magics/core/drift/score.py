@@ -16,12 +16,14 @@ import pandas as pd
 from . import categorical as cat
 from . import columns as C
 from . import numeric as num
+from .seen import SeenKeys
 from .summary import CategoricalRef, ColumnRef, NumericRef
 from .verdict import FEW_VALUES, resolve_test
 
 __all__ = ["align_categories", "score_column"]
 
 OTHER = "(other)"
+NEW = "(new)"  # current values the reference never had (when its tail was grouped, or labels ran out)
 DISPLAY_BINS = 30
 DISPLAY_CATEGORIES = 20
 
@@ -69,6 +71,9 @@ def _counts_in(v: np.ndarray, edges: np.ndarray, is_sorted: bool) -> np.ndarray:
 def _numeric(name: str, role: str, ref: NumericRef, cur: pd.Series, method: str, bins: int) -> tuple[dict, dict]:
     exact = ref.values is not None  # else a sketch: the current is counted on a grid, never sorted
     v, n_nan, n_pos, n_neg = num.split_finite(C.numeric_values(cur, ref.kind), sort=exact)
+    scale = num.scale_for(ref.values if exact else ref.sketch.edges, v, size=ref.n + v.size) if ref.n else 1.0
+    if scale != 1.0:  # values near the float limit: computed in exactly scaled units
+        ref, v = ref.scaled(scale), v / scale
     row = _row(name, role, ref.kind, ref.n, v.size, ref.n_missing, n_nan)
     if n_pos + n_neg or ref.n_posinf + ref.n_neginf:
         _add_note(row, f"infinite values left out (reference {ref.n_posinf + ref.n_neginf}, current {n_pos + n_neg})")
@@ -81,7 +86,7 @@ def _numeric(name: str, role: str, ref: NumericRef, cur: pd.Series, method: str,
     else:
         def cur_quantile(t: float) -> float:
             return grid.quantile(t) if grid is not None else (float(np.quantile(v, t)) if v.size else math.nan)
-    detail = _numeric_detail(ref, v, exact, cur_quantile, n_nan, n_pos + n_neg, bins, grid)
+    detail = _numeric_detail(ref, v, exact, cur_quantile, n_nan, n_pos + n_neg, bins, grid, scale)
     if _empty_side(row, ref.n, v.size):
         return row, detail
     n_unique: int | None = None
@@ -122,7 +127,7 @@ def _numeric(name: str, role: str, ref: NumericRef, cur: pd.Series, method: str,
 
 
 def _numeric_detail(ref: NumericRef, v: np.ndarray, is_sorted: bool, cur_quantile: Any, cur_missing: int,
-                    cur_inf: int, bins: int, grid: Any = None) -> dict[str, Any]:
+                    cur_inf: int, bins: int, grid: Any = None, scale: float = 1.0) -> dict[str, Any]:
     lows = [x for x in (ref.quantile(0.005), cur_quantile(0.005) if v.size else math.nan) if math.isfinite(x)]
     highs = [x for x in (ref.quantile(0.995), cur_quantile(0.995) if v.size else math.nan) if math.isfinite(x)]
     detail: dict[str, Any] = {
@@ -142,39 +147,60 @@ def _numeric_detail(ref: NumericRef, v: np.ndarray, is_sorted: bool, cur_quantil
         cur_counts = np.diff(np.concatenate(([0], grid.count_le(inner), [v.size])))
     else:
         cur_counts = _counts_in(v, inner, is_sorted) if v.size else np.zeros(bins, int)
-    detail.update(edges=[_sig(x) for x in edges], ref=np.maximum(ref_counts, 0).tolist(), cur=cur_counts.tolist())
+    detail.update(edges=[_sig(x * scale) for x in edges], ref=np.maximum(ref_counts, 0).tolist(),
+                  cur=cur_counts.tolist())
     return detail
 
 
 def align_categories(rk: list, rc: np.ndarray, r_other: int, ck: list, cc: np.ndarray,
-                     max_categories: int) -> tuple[list, np.ndarray, np.ndarray]:
-    """Both sides' counts over one list of categories, with an ``(other)`` bin for the grouped tail.
+                     max_categories: int, seen: SeenKeys | None = None,
+                     singletons: int = 0) -> tuple[list, np.ndarray, np.ndarray]:
+    """Both sides' counts over one list of categories, with ``(other)`` and ``(new)`` bins.
 
-    When the reference's tail was grouped, current values outside its kept categories go to the tail too
-    (they may well be in it); otherwise new current values are listed by name up to ``max_categories``.
+    ``(other)`` is the reference's grouped tail. A current value outside the kept categories goes there
+    when the reference had it (``seen``), else to ``(new)``. The reference side of ``(new)`` is what a
+    sample from the same distribution would show as new: by Good and Turing, the share of categories seen
+    once (``singletons``), moved there out of the tail. So a high-cardinality column drawn again from the
+    same distribution does not drift, and disjoint or mostly-new categories do. Without ``seen`` (a summary
+    written before it existed) every unknown value goes to ``(other)``, as it did then. Without a tail, new
+    current values are listed by name up to ``max_categories``, the rest in ``(new)``.
     """
     index = {k: i for i, k in enumerate(rk)}
     labels = list(rk)
     r = list(np.asarray(rc).tolist())
     c = [0] * len(rk)
-    other_c = 0
-    new_order = np.argsort(-np.asarray(cc), kind="stable") if len(ck) else []
-    for i in new_order:
+    other_c = new_c = 0
+    r_new = min(singletons, r_other) if seen is not None else 0
+    order = np.argsort(-np.asarray(cc), kind="stable") if len(ck) else np.empty(0, dtype=np.int64)
+    in_tail: dict[int, bool] = {}
+    if r_other and seen is not None:
+        unknown = [i for i in order if ck[i] not in index]
+        in_tail = dict(zip(unknown, seen.contains([ck[i] for i in unknown]).tolist()))
+    for i in order:
         k, count = ck[i], int(cc[i])
         j = index.get(k)
         if j is not None:
             c[j] += count
-        elif r_other == 0 and len(labels) < max_categories:
+        elif r_other:
+            if in_tail.get(i, seen is None):
+                other_c += count
+            else:
+                new_c += count
+        elif len(labels) < max_categories:
             index[k] = len(labels)
             labels.append(k)
             r.append(0)
             c.append(count)
         else:
-            other_c += count
-    if r_other or other_c:
+            new_c += count
+    if r_other - r_new or other_c:
         labels.append(OTHER)
-        r.append(r_other)
+        r.append(r_other - r_new)
         c.append(other_c)
+    if new_c or r_new:
+        labels.append(NEW)
+        r.append(r_new)
+        c.append(new_c)
     return labels, np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)
 
 
@@ -186,11 +212,14 @@ def _categorical(name: str, role: str, ref: CategoricalRef, cur: pd.Series, plan
         cur_missing = n_nan + n_pos + n_neg
     else:
         ck, cc, cur_missing = C.category_counts(cur, ref.as_text or plan.as_text)
-    labels, r, c = align_categories(ref.keys, ref.counts, ref.other, ck, cc, max_categories)
+    labels, r, c = align_categories(ref.keys, ref.counts, ref.other, ck, cc, max_categories, ref.seen,
+                                    ref.singletons)
     row = _row(name, role, ref.kind, ref.n, int(c.sum()), ref.n_missing, cur_missing)
     detail = _categorical_detail(labels, r, c, ref.n_missing, cur_missing)
     if ref.other:
         _add_note(row, f"{ref.n_categories - len(ref.keys)} rarest categories grouped as {OTHER}")
+    if labels and labels[-1] == NEW and c[-1]:
+        _add_note(row, f"{int(c[-1]):,} current values in categories the reference never had, counted as {NEW}")
     if _empty_side(row, ref.n, int(c.sum())):
         return row, detail
     test, note = resolve_test(method, False, ref.n, None)
@@ -199,7 +228,7 @@ def _categorical(name: str, role: str, ref: CategoricalRef, cur: pd.Series, plan
     row["effect_size"] = cat.jensen_shannon(r, c)
     row["psi"] = cat.psi(r, c)
     if test == "chi2":
-        row["statistic"], row["p_value"] = cat.chi2_homogeneity(r, c)
+        row["statistic"], row["p_value"] = cat.chi2_homogeneity(*_tail_merged(labels, r, c))
     elif test == "psi":
         row["statistic"] = row["psi"]
     else:
@@ -207,6 +236,19 @@ def _categorical(name: str, role: str, ref: CategoricalRef, cur: pd.Series, plan
     if ref.n_categories == 1:
         _add_note(row, "constant in the reference")
     return row, detail
+
+
+def _tail_merged(labels: list, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The counts with ``(new)`` folded into ``(other)``, for chi-square.
+
+    Chi-square is used on small references (at most 1,000 rows), where a grouped tail is sparse and the
+    Good-Turing share in ``(new)`` too rough an expectation for a p-value; the categories kept by name
+    carry the test there (disjoint data empties them). Distances (Jensen-Shannon, PSI) keep ``(new)``.
+    """
+    if len(labels) >= 2 and labels[-1] == NEW and labels[-2] == OTHER:
+        r = np.append(r[:-2], r[-2] + r[-1])
+        c = np.append(c[:-2], c[-2] + c[-1])
+    return r, c
 
 
 def _categorical_detail(labels: list, r: np.ndarray, c: np.ndarray, ref_missing: int, cur_missing: int) -> dict:

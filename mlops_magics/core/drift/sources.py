@@ -60,6 +60,14 @@ def _from_data_version(spec: str, side: str) -> Any:
         raise
 
 
+def _is_file(path: Path, any_kind: bool = False) -> bool:
+    """Whether ``path`` is a file (or anything, with ``any_kind``); a name too long for one is not."""
+    try:
+        return path.exists() if any_kind else path.is_file()
+    except OSError:  # a name longer than the file system allows, a component that is a file, ...
+        return False
+
+
 def load_source(spec: str, side: str) -> Any:
     """A DataFrame (or, for the reference, a :class:`ReferenceSummary`) from a path or ``NAME@REF``."""
     path = Path(spec).expanduser()
@@ -67,11 +75,11 @@ def load_source(spec: str, side: str) -> Any:
         if side != "reference":
             raise MlopsUsageError(f"'{spec}' is a JSON file; only the reference can be a stored summary")
         return ReferenceSummary.load(path)
-    if path.is_file() or is_table_path(spec):
+    if _is_file(path) or is_table_path(spec):
         return read_table(path)
     if "@" in spec and "/" not in spec.split("@", 1)[0]:
         return _from_data_version(spec, side)
-    if path.exists():
+    if _is_file(path, any_kind=True):
         raise MlopsUsageError(f"'{spec}' is not a table file; use a .csv, .tsv or .parquet file")
     raise MlopsUsageError(
         f"'{spec}' is not a variable, a file (CSV/Parquet, or a JSON summary for the reference) or a data version NAME@REF")

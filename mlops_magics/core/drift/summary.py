@@ -4,11 +4,14 @@ A numeric column keeps its decile edges and counts (for PSI), mean, standard dev
 infinite counts, and its distribution: the exact distinct values with their counts when there are at most
 1,000 of them (then every statistic scored against the summary equals the one computed from the rows),
 else a 1,000-bin quantile sketch (KS and Wasserstein then agree with the rows to within one bin's mass).
-A categorical column keeps the counts of its ``max_categories`` most frequent values and the tail's total.
+A categorical column keeps the counts of its ``max_categories`` most frequent values, the tail's total,
+which categories are in the tail (a Bloom filter, :mod:`.seen`) and how many of them were seen once, so
+values the reference never had count as new, not as part of the tail (see :func:`.score.align_categories`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import math
@@ -21,7 +24,8 @@ import pandas as pd
 
 from ..errors import MlopsUsageError
 from . import columns as C
-from .numeric import Sketch, bin_counts, psi_edges, split_finite
+from .seen import SeenKeys
+from .numeric import Sketch, bin_counts, mean_std, psi_edges, split_finite
 
 __all__ = [
     "CategoricalRef",
@@ -76,6 +80,15 @@ class NumericRef:
             return np.searchsorted(self.values, x, side="right")
         return np.rint(self.sketch.cdf(x) * self.n).astype(np.int64)
 
+    def scaled(self, scale: float) -> "NumericRef":
+        """The same reference in units divided by ``scale`` (a power of two, so exactly)."""
+        if scale == 1.0:
+            return self
+        return dataclasses.replace(
+            self, mean=self.mean / scale, std=self.std / scale, psi_edges=self.psi_edges / scale,
+            values=None if self.values is None else self.values / scale,
+            sketch=None if self.sketch is None else Sketch(self.sketch.edges / scale, self.sketch.cum))
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "kind": self.kind, "dtype": self.dtype, "n_rows": self.n_rows, "n_missing": self.n_missing,
@@ -120,17 +133,22 @@ class CategoricalRef:
     n_categories: int = 0
     as_text: bool = False
     numeric_keys: bool = False
+    seen: SeenKeys | None = None  # the grouped tail's categories (None: no tail, or an older summary)
+    singletons: int = 0  # tail categories seen once: the Good-Turing estimate of the mass never seen
 
     @property
     def n(self) -> int:
         return self.n_rows - self.n_missing
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "kind": self.kind, "dtype": self.dtype, "n_rows": self.n_rows, "n_missing": self.n_missing,
             "keys": list(self.keys), "counts": self.counts.tolist(), "other": self.other,
             "n_categories": self.n_categories, "as_text": self.as_text, "numeric_keys": self.numeric_keys,
         }
+        if self.seen is not None:
+            d["seen"], d["singletons"] = self.seen.to_dict(), self.singletons
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CategoricalRef":
@@ -138,6 +156,7 @@ class CategoricalRef:
             kind=d["kind"], dtype=d["dtype"], n_rows=d["n_rows"], n_missing=d["n_missing"], keys=list(d["keys"]),
             counts=np.asarray(d["counts"], dtype=np.int64), other=d["other"], n_categories=d["n_categories"],
             as_text=d["as_text"], numeric_keys=d["numeric_keys"],
+            seen=SeenKeys.from_dict(d["seen"]) if d.get("seen") else None, singletons=int(d.get("singletons", 0)),
         )
 
 
@@ -159,13 +178,14 @@ def _sketch(sorted_values: np.ndarray, bins: int = SKETCH_BINS) -> Sketch:
     return Sketch(edges, np.searchsorted(sorted_values, edges, side="right"))
 
 
-def top_categories(keys: list, counts: np.ndarray, max_categories: int) -> tuple[list, np.ndarray, int]:
-    """The ``max_categories`` most frequent keys (ties by first appearance) and the tail's total."""
+def top_categories(keys: list, counts: np.ndarray, max_categories: int) -> tuple[list, np.ndarray, int, np.ndarray]:
+    """The ``max_categories`` most frequent keys (ties by first appearance), the tail's total and the
+    positions of the tail's keys."""
     if len(keys) <= max_categories:
-        return keys, counts, 0
+        return keys, counts, 0, np.empty(0, dtype=np.int64)
     order = np.argsort(-counts, kind="stable")
-    top = order[:max_categories]
-    return [keys[i] for i in top], counts[top], int(counts[order[max_categories:]].sum())
+    top, tail = order[:max_categories], order[max_categories:]
+    return [keys[i] for i in top], counts[top], int(counts[tail].sum()), tail
 
 
 def build_ref(s: pd.Series, plan: C.ColumnPlan, max_categories: int = MAX_CATEGORIES) -> ColumnRef:
@@ -174,11 +194,10 @@ def build_ref(s: pd.Series, plan: C.ColumnPlan, max_categories: int = MAX_CATEGO
         values, n_nan, n_pos, n_neg = split_finite(C.numeric_values(s, plan.kind))
         n_unique = int(np.count_nonzero(values[1:] != values[:-1]) + 1) if values.size else 0
         edges = psi_edges(values)
+        mean, std = mean_std(values)
         return NumericRef(
             kind=plan.kind, dtype=str(s.dtype), n_rows=len(s), n_missing=n_nan, n_posinf=n_pos, n_neginf=n_neg,
-            mean=float(values.mean()) if values.size else math.nan,
-            std=float(values.std()) if values.size else math.nan,
-            n_unique=n_unique, psi_edges=edges, psi_counts=bin_counts(values, edges), values=values,
+            mean=mean, std=std, n_unique=n_unique, psi_edges=edges, psi_counts=bin_counts(values, edges), values=values,
         )
     if plan.numeric_keys:
         values, n_nan, n_pos, n_neg = split_finite(C.numeric_values(s, C.NUMERIC))
@@ -187,10 +206,13 @@ def build_ref(s: pd.Series, plan: C.ColumnPlan, max_categories: int = MAX_CATEGO
     else:
         keys, counts, n_missing = C.category_counts(s, plan.as_text)
     n_categories = len(keys)
-    keys, counts, other = top_categories(keys, counts, max_categories)
+    all_keys, all_counts = keys, counts
+    keys, counts, other, tail = top_categories(keys, counts, max_categories)
     return CategoricalRef(
         kind=plan.kind, dtype=str(s.dtype), n_rows=len(s), n_missing=n_missing, keys=keys, counts=counts,
         other=other, n_categories=n_categories, as_text=plan.as_text, numeric_keys=plan.numeric_keys,
+        seen=SeenKeys.build([all_keys[i] for i in tail]) if tail.size else None,
+        singletons=int(np.count_nonzero(all_counts[tail] == 1)),
     )
 
 
@@ -238,8 +260,12 @@ class ReferenceSummary:
     @classmethod
     def load(cls, path: str | Path) -> "ReferenceSummary":
         p = Path(path)
-        if not p.is_file():
-            raise MlopsUsageError(f"no reference summary at '{p}'; check the path")
+        try:
+            found = p.is_file()
+        except OSError:  # a name longer than the file system allows
+            found = False
+        if not found:
+            raise MlopsUsageError(f"no reference summary at '{str(p)[:120]}'; check the path")
         return cls.from_json(p.read_text(encoding="utf-8"))
 
     def __repr__(self) -> str:

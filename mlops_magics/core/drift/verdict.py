@@ -116,4 +116,4 @@ def column_drift(test: str, statistic: float, p_value: float, thresholds: dict[s
         return True
     if score_kind(test) == "p_value":
         return bool(np.isfinite(p_value) and p_value < thresholds["p_value"])
-    return bool(np.isfinite(statistic) and statistic >= thresholds["distance"])
+    return bool(not np.isnan(statistic) and statistic >= thresholds["distance"])  # an infinite distance drifts

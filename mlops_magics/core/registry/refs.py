@@ -1,7 +1,8 @@
 """Model references: ``NAME@vN``, ``NAME@alias``, ``NAME@latest``, and the aliases MLflow reserves.
 
-Parsing needs no MLflow; :func:`resolve` turns a reference into a ``ModelVersion`` with errors that
-list what does exist (versions, aliases, registered models).
+Names are checked with MLflow's rules (:mod:`mlops_magics.core.names`); :func:`resolve` turns a
+reference into a ``ModelVersion`` with errors that list what does exist (versions, aliases, registered
+models).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .. import names
+from ..names import short_repr as short
 from ..errors import MlopsUsageError, NotFound
 
 __all__ = ["ModelRef", "check_alias", "check_model_name", "parse_ref", "resolve", "version_uri"]
 
 _ALIAS = re.compile(r"^[\w\-]+$")
 _VERSION = re.compile(r"^[vV](\d+)$")
-_BAD_NAME_CHARS = set("@'\"`\n\r\t")
+MAX_VERSION = 2**63 - 1  # MLflow stores version numbers as 64-bit integers
 REF_GRAMMAR = "NAME@vN, NAME@ALIAS or NAME@latest (e.g. churn@v3, churn@champion)"
 
 
@@ -36,13 +39,8 @@ class ModelRef:
 
 
 def check_model_name(name: str) -> str:
-    """A registered-model name we can put in filters and references."""
-    text = (name or "").strip()
-    if not text or text != name or _BAD_NAME_CHARS & set(text):
-        raise MlopsUsageError(
-            f"'{name}' is not a usable model name: no spaces around it, no @, quotes or backticks (e.g. churn)"
-        )
-    return text
+    """A registered-model name MLflow accepts and we can put in filters and references."""
+    return names.check_model_name(name)
 
 
 def check_alias(alias: str) -> str:
@@ -71,6 +69,9 @@ def parse_ref(text: str) -> ModelRef:
         number = int(match.group(1))
         if number < 1:
             raise MlopsUsageError(f"'{text}': versions start at v1")
+        if number > MAX_VERSION:
+            raise MlopsUsageError(f"'{name}@v{short(number)}': no model has that many versions; "
+                                  f"see them with %mlops models {name}")
         return ModelRef(name, version=number)
     if ref.lower() == "latest":
         return ModelRef(name, latest=True)

@@ -19,7 +19,10 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["Captured", "CellBindings", "analyse_cell", "capture_values", "format_param"]
+from ..errors import MlopsUsageError
+from ..names import check_key, check_metric_value, short_repr
+
+__all__ = ["Captured", "CellBindings", "analyse_cell", "capture_values", "format_param", "metric_values"]
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit for a param value
 
@@ -53,7 +56,7 @@ def analyse_cell(source: str) -> CellBindings:
     """Classify the top-level bindings of Python ``source`` (already IPython-transformed)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the cell's own run will report
         return CellBindings()
     kinds: dict[str, tuple[str, Any]] = {}
     for stmt in tree.body:
@@ -99,10 +102,18 @@ def is_metric_value(value: Any) -> bool:
     return isinstance(value, numbers.Real)
 
 
-def format_param(value: Any) -> str:
-    """A param value as MLflow stores it: str for scalars, Python literal syntax for containers."""
-    text = value if isinstance(value, str) else repr(value) if isinstance(value, (tuple, list, dict, set)) else str(value)
-    return text if len(text) <= MAX_PARAM_LENGTH else text[: MAX_PARAM_LENGTH - 3] + "..."
+def format_param(value: Any, limit: int = MAX_PARAM_LENGTH) -> str:
+    """A param value as MLflow stores it: str for scalars, Python literal syntax for containers.
+
+    Never raises (an integer too long to print, an object whose ``__str__`` fails): such values read
+    as a short description. Longer than ``limit`` (MLflow's limit), the text is cut and ends in "...".
+    """
+    try:
+        text = value if isinstance(value, str) else repr(value) if isinstance(value, (tuple, list, dict, set)) \
+            else str(value)
+    except Exception:  # noqa: BLE001 - ValueError for ints over 4300 digits, or a broken __str__
+        text = short_repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -112,21 +123,35 @@ class Captured:
     warnings: list[str] = field(default_factory=list)
 
 
+def _checked_name(kind: str, name: str, warnings: list[str]) -> bool:
+    try:
+        check_key(kind, name)
+    except MlopsUsageError as exc:
+        warnings.append(f"not logged: {exc}")
+        return False
+    return True
+
+
 def capture_values(
     bindings: CellBindings,
     namespace: Mapping[str, Any],
     params: list[str] | None = None,
     metrics: list[str] | None = None,
 ) -> Captured:
-    """Params and metrics of a finished cell, by the rules or the explicit name lists."""
+    """Params and metrics of a finished cell, by the rules or the explicit name lists.
+
+    What cannot be logged (a name MLflow refuses, a number too large for a float) is left out and named
+    in ``warnings``; the rest is kept.
+    """
     out = Captured()
     if params is None:
-        out.params = {k: format_param(v) for k, v in bindings.literals.items()}
+        chosen = {k: v for k, v in bindings.literals.items() if _checked_name("param", k, out.warnings)}
+        out.params = {k: format_param(v) for k, v in chosen.items()}
     else:
         for name in params:
             if name not in namespace:
                 out.warnings.append(f"--params {name}: no variable of that name after the cell")
-            else:
+            elif _checked_name("param", name, out.warnings):
                 out.params[name] = format_param(namespace[name])
     candidates = bindings.computed if metrics is None else metrics
     for name in candidates:
@@ -136,7 +161,13 @@ def capture_values(
             continue
         value = namespace[name]
         if is_metric_value(value):
-            number = float(value)
+            if not _checked_name("metric", name, out.warnings):
+                continue
+            try:
+                number = check_metric_value(name, value)
+            except MlopsUsageError as exc:
+                out.warnings.append(f"not logged: {exc}")
+                continue
             if math.isinf(number) and metrics is not None:
                 out.warnings.append(f"--metrics {name}: value is infinite, logged anyway")
             out.metrics[name] = number
@@ -144,4 +175,18 @@ def capture_values(
             out.warnings.append(
                 f"--metrics {name}: {type(value).__name__} is not a number, not logged"
             )
+    return out
+
+
+def metric_values(values: Mapping[Any, Any], warnings: list[str]) -> dict[str, float]:
+    """The entries of ``values`` that can be metrics (see :func:`capture_values`); others named in warnings."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        name = str(key)
+        if not is_metric_value(value) or not _checked_name("metric", name, warnings):
+            continue
+        try:
+            out[name] = check_metric_value(name, value)
+        except MlopsUsageError as exc:
+            warnings.append(f"not logged: {exc}")
     return out

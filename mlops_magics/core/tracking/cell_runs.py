@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from . import notebook_runs, runs
 from ..backend import tags
+from ..errors import MlopsError
 from .autolog import sklearn_autolog
 from .capture import analyse_cell, capture_values
 from .codelog import source_hash
@@ -71,31 +72,39 @@ def run_tracked_cell(
     capture_code = options.capture_code and (parent_nb is None or parent_nb.capture_code)
     handle = runs.start_run("cell", experiment=options.experiment, run_name=options.run_name,
                                 parent=parent, extra_tags=extra, fluent=True, notebook=notebook)
-    if parent_nb is not None:
-        parent_nb.pending_child = handle.run_id
-    else:
-        handle.log_text(environment_text(), "environment/packages.txt")
-    if capture_code:
-        handle.log_text(source, "cell.py")
-    handle.warnings.extend(f"stale input {s}" for s in stale or [])
-
     value, error = None, None
     try:
-        with sklearn_autolog(options.autolog):
-            value = execute()
-    except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised by the caller
-        error = exc
-    try:
-        captured = capture_values(bindings, namespace, options.params, options.metrics)
-        handle.log_params(captured.params)
-        if error is None:
-            handle.log_metrics(captured.metrics)
-        handle.warnings.extend(captured.warnings)
-        if error is not None and runs.status_for_exception(error) == "FAILED":
-            handle.log_text(runs.format_traceback(error), "traceback.txt")
+        if parent_nb is not None:
+            parent_nb.pending_child = handle.run_id
+        else:
+            handle.log_text(environment_text(), "environment/packages.txt")
+        if capture_code:
+            handle.log_text(source, "cell.py")
+        handle.warnings.extend(f"stale input {s}" for s in stale or [])
+        try:
+            with sklearn_autolog(options.autolog):
+                value = execute()
+        except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised by the caller
+            error = exc
+        _log_captured(handle, bindings, namespace, options, error)
     finally:
         card = handle.end(runs.status_for_exception(error))
     if error is None:
         for name in [*bindings.literals, *bindings.computed]:
             _producers[name] = handle.run_id
     return CellOutcome(value=value, card=card, error=error, stale=list(stale or []))
+
+
+def _log_captured(handle: runs.RunHandle, bindings: Any, namespace: Mapping[str, Any], options: CellOptions,
+                  error: BaseException | None) -> None:
+    """Params and metrics the cell bound (what cannot be logged is named in the card, the rest kept)."""
+    try:
+        captured = capture_values(bindings, namespace, options.params, options.metrics)
+        handle.log_params(captured.params)
+        if error is None:
+            handle.log_metrics(captured.metrics)
+        handle.warnings.extend(captured.warnings)
+    except MlopsError as exc:  # e.g. a param the notebook run already holds with another value
+        handle.warnings.append(f"params and metrics not logged: {exc}")
+    if error is not None and runs.status_for_exception(error) == "FAILED":
+        handle.log_text(runs.format_traceback(error), "traceback.txt")

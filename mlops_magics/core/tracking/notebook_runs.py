@@ -85,17 +85,29 @@ def start(experiment: str | None = None, run_name: str | None = None, notebook: 
             handle = runs.attach_run(attach_to, "notebook")
         else:
             handle = runs.start_run("notebook", experiment=experiment, run_name=run_name, notebook=notebook)
-        run = NotebookRun(handle, capture_code)
-        git = git_state(conf.project_root)
-        if git is not None:
-            handle.set_tags({tags.GIT_COMMIT: git.commit, tags.GIT_DIRTY: str(git.dirty).lower()})
-            if git.dirty and capture_code:
-                handle.log_text(git.diff, "code/git.diff")
-        if capture_env:
-            handle.log_text(environment_text(), "environment/packages.txt")
-        handle.flush()
+        try:
+            run = NotebookRun(handle, capture_code)
+            git = git_state(conf.project_root)
+            if git is not None:
+                handle.set_tags({tags.GIT_COMMIT: git.commit, tags.GIT_DIRTY: str(git.dirty).lower()})
+                if git.dirty and capture_code:
+                    handle.log_text(git.diff, "code/git.diff")
+            if capture_env:
+                handle.log_text(environment_text(), "environment/packages.txt")
+            handle.flush()
+        except BaseException as exc:
+            _end_failed_start(handle, runs.status_for_exception(exc))
+            raise
         _current = run
         return run, True
+
+
+def _end_failed_start(handle: RunHandle, status: str) -> None:
+    """A start that failed half way ends its run (FAILED, KILLED when interrupted): none is left that nobody can end."""
+    try:
+        handle.end(status)
+    except Exception:  # noqa: BLE001 - the store fails too; the run is off our stack, the reaper ends it
+        pass
 
 
 def stop(status: str = "FINISHED") -> RunCard | None:

@@ -16,6 +16,7 @@ import atexit
 import getpass
 import os
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -23,17 +24,20 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .. import names
 from ..backend import session, tags
-from .capture import format_param, is_metric_value
-from ..errors import MlopsUsageError, StoreError
+from ..backend.store_errors import store_errors
+from ..errors import MlopsUsageError, StoreError, first_line
+from ..names import short_repr as short
+from .batches import MAX_METRICS, Pending, send
+from .capture import format_param
 from .results import RunCard
 
 __all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs", "start_run", "track"]
 
-MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
-
 _stack: list["RunHandle"] = []
 _unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
+_unended: list[tuple["RunHandle", str]] = []  # runs whose termination the store refused (disk full)
 _stack_lock = threading.RLock()
 _experiments: dict[tuple[str, str], str] = {}
 _heartbeat = None
@@ -62,103 +66,140 @@ class RunHandle:
         self._metrics: list[Any] = []
         self._tags: dict[str, str] = {}
         self._texts: dict[str, str] = {}
+        self._valid_keys: set[tuple[str, str]] = set()
+        self._artifact_uri: str | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<RunHandle {self.kind} {self.name!r} {self.run_id}>"
 
     # -- buffered logging ------------------------------------------------------------------
+    # Every key and value is checked here, in the caller's thread, when it is logged: a bad one is a
+    # one-line MlopsUsageError naming it, nothing of that call is buffered, and what was buffered before
+    # stays (it is sent with the next flush).
     def log_param(self, key: str, value: Any) -> None:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
+        """Buffer params (MLflow keeps a param's first value: a different one for a logged key is refused)."""
+        limit = names.max_param_length()
+        texts, cut = {}, []
+        for key, value in params.items():
+            key = self._key("param", key)
+            text = format_param(value, sys.maxsize)
+            if len(text) > limit:
+                cut.append(f"param {key}: value of {len(text):,} characters cut to {limit:,} (MLflow's limit)")
+                text = format_param(text, limit)
+            texts[key] = text
         with self._lock:
-            for key, value in params.items():
-                self._params[str(key)] = format_param(value)
+            for key, text in texts.items():
+                earlier = self._params.get(key, self.logged_params.get(key))
+                if earlier is not None and earlier != text:
+                    raise MlopsUsageError(
+                        f"param {key} is already {short(earlier)} in this run and MLflow keeps a param's "
+                        f"first value; log {short(text)} under another name or as a metric")
+            self._params.update(texts)
+            self.warnings.extend(cut)
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         self.log_metrics({key: value}, step=step)
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Buffer metric values (sent at the next flush, or now when 1000 are waiting)."""
         from mlflow.entities import Metric
 
+        step = names.check_step(step)
+        checked = {self._key("metric", key): names.check_metric_value(str(key), value)
+                   for key, value in metrics.items()}
         now = int(time.time() * 1000)
         with self._lock:
-            for key, value in metrics.items():
-                if not is_metric_value(value):
-                    raise MlopsUsageError(f"metric {key}={value!r} is not a number")
-                self._metrics.append(Metric(str(key), float(value), now, int(step or 0)))
-                self.logged_metrics[str(key)] = float(value)
+            for key, number in checked.items():
+                self._metrics.append(Metric(key, number, now, step))
+                self.logged_metrics[key] = number
             full = len(self._metrics) >= MAX_METRICS
         if full:
             self.flush()
 
     def set_tag(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._tags[str(key)] = str(value)
+        self.set_tags({key: value})
 
     def set_tags(self, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            self.set_tag(key, value)
+        checked = {self._key("tag", key): str(value) for key, value in values.items()}
+        with self._lock:
+            self._tags.update(checked)
+
+    def _key(self, kind: str, key: Any) -> str:
+        text = str(key)
+        if (kind, text) not in self._valid_keys:  # keys repeat (a metric per step): check each once
+            names.check_key(kind, text)
+            self._valid_keys.add((kind, text))
+        return text
 
     def log_text(self, text: str, artifact_file: str) -> None:
         """Buffer a small text artifact (uploaded with the next flush)."""
         with self._lock:
             self._texts[artifact_file] = text
 
-    def log_artifact(self, local_path: str | os.PathLike, artifact_path: str | None = None) -> None:
-        """Upload a file or folder now (large artifacts are not worth buffering)."""
-        path = Path(local_path)
-        if not path.exists():
-            raise MlopsUsageError(f"no file or folder at {path}; check the path")
-        if path.is_dir():
-            self.client.log_artifacts(self.run_id, str(path), artifact_path=artifact_path)
-        else:
-            self.client.log_artifact(self.run_id, str(path), artifact_path=artifact_path)
+    def log_artifact(self, local_path: str | os.PathLike, artifact_path: str | None = None) -> list[str]:
+        """Upload a file or folder now (large artifacts are not worth buffering).
+
+        Never the store: entries that are (or lead into) ``MLOPS_HOME`` or the run's own artifact
+        folder are left out; their paths are returned and noted in the run card.
+        """
+        from .artifacts import upload
+
+        if self._artifact_uri is None:
+            with store_errors():
+                self._artifact_uri = self.client.get_run(self.run_id).info.artifact_uri
+        left_out = upload(self.client, self.run_id, local_path, artifact_path, self._artifact_uri)
+        if left_out:
+            self.warnings.append(f"left out of {local_path}: {', '.join(left_out[:5])} (the store is never "
+                                 "uploaded into itself)")
+        return left_out
 
     def flush(self) -> None:
-        """Send everything buffered: one ``log_batch`` per MLflow limit, one artifact upload."""
+        """Send everything buffered: one ``log_batch`` per MLflow limit, one artifact upload.
+
+        An entry MLflow still refuses is left out and named in :attr:`warnings`, the others are stored.
+        When the store fails (unreachable, disk full) the unsent values stay buffered and the error is
+        raised (a full disk as a one-line StoreError).
+        """
         from mlflow.entities import Param, RunTag
 
         with self._lock:
             params, metrics, run_tags, texts = self._params, self._metrics, self._tags, self._texts
             self._params, self._metrics, self._tags, self._texts = {}, [], {}, {}
-        param_items = [Param(k, v) for k, v in params.items()]
-        tag_items = [RunTag(k, v) for k, v in run_tags.items()]
-        first = True
-        while param_items or metrics or tag_items:
-            batch = dict(metrics=metrics[:MAX_METRICS], params=param_items[:MAX_PARAMS], tags=tag_items[:MAX_TAGS])
-            try:
-                self.client.log_batch(self.run_id, **batch)
-            except Exception as exc:
-                if not (first and batch["params"] and "param" in str(exc).lower()):
-                    raise
-                # MLflow refuses to change a param (autolog may have logged it first): keep its value
-                batch["params"] = self._without_conflicts(batch["params"])
-                self.client.log_batch(self.run_id, **batch)
-                params = {p.key: p.value for p in batch["params"]}
-            first = False
-            metrics, param_items, tag_items = (
-                metrics[MAX_METRICS:], param_items[MAX_PARAMS:], tag_items[MAX_TAGS:]
-            )
-        self.logged_params.update(params)
+        pending = Pending([Param(k, v) for k, v in params.items()], metrics,
+                          [RunTag(k, v) for k, v in run_tags.items()])
+        try:
+            left_out = send(self.client, self.run_id, pending, self.warnings)
+        except BaseException:
+            with self._lock:  # keep what was not sent; values logged meanwhile are newer
+                self._params = {**{p.key: p.value for p in pending.params}, **self._params}
+                self._metrics = pending.metrics + self._metrics
+                self._tags = {**{t.key: t.value for t in pending.tags}, **self._tags}
+                self._texts = {**texts, **self._texts}
+            raise
+        refused = {p.key for p in left_out.params}
+        self.logged_params.update({k: v for k, v in params.items() if k not in refused})
+        for metric in left_out.metrics:
+            self.logged_metrics.pop(metric.key, None)
         if texts:
-            with tempfile.TemporaryDirectory(prefix="mlops-artifacts-") as tmp:
-                for name, text in texts.items():
-                    target = Path(tmp, name)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(text, encoding="utf-8")
-                self.client.log_artifacts(self.run_id, tmp)
+            try:
+                self._upload_texts(texts)
+            except BaseException:
+                with self._lock:
+                    self._texts = {**texts, **self._texts}
+                raise
 
-    def _without_conflicts(self, params: list) -> list:
-        existing = self.client.get_run(self.run_id).data.params
-        kept = []
-        for p in params:
-            if p.key in existing and existing[p.key] != p.value:
-                self.warnings.append(f"param {p.key}={p.value} not logged: the run already has {p.key}={existing[p.key]}")
-            elif p.key not in existing:
-                kept.append(p)
-        return kept
+    def _upload_texts(self, texts: dict[str, str]) -> None:
+        with tempfile.TemporaryDirectory(prefix="mlops-artifacts-") as tmp:
+            for name, text in texts.items():
+                target = Path(tmp, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            with store_errors():
+                self.client.log_artifacts(self.run_id, tmp)
 
     # -- the end ---------------------------------------------------------------------------
     def end(self, status: str = "FINISHED") -> RunCard:
@@ -168,26 +209,33 @@ class RunHandle:
         try:
             self.flush()
         except Exception as exc:  # noqa: BLE001 - shown in the run card; the run must still end
-            self.warnings.append(f"some values were not logged: {exc}")
+            self.warnings.append(f"some values were not logged: {first_line(exc)}")
             if status == "FINISHED":
                 status = "FAILED"
         try:
-            if not self.owned:
-                pass  # attached: the process that started the run ends it
-            elif self.fluent:
-                import mlflow
-
-                active = mlflow.active_run()
-                if active is not None and active.info.run_id == self.run_id:
-                    mlflow.end_run(status=status)
-                else:
-                    self.client.set_terminated(self.run_id, status=status)
-            else:
-                self.client.set_terminated(self.run_id, status=status)
+            with store_errors():
+                self._terminate(status)
+        except BaseException:
+            with _stack_lock:  # the store refused (disk full): end it when the store takes writes again
+                _unended.append((self, status))
+            raise
         finally:
             _pop(self)
         self.ended = RunCard.from_handle(self, status)
+        _end_unended()
         return self.ended
+
+    def _terminate(self, status: str) -> None:
+        if not self.owned:
+            return  # attached: the process that started the run ends it
+        if self.fluent:
+            import mlflow
+
+            active = mlflow.active_run()
+            if active is not None and active.info.run_id == self.run_id:
+                mlflow.end_run(status=status)
+                return
+        self.client.set_terminated(self.run_id, status=status)
 
 
 def _pop(handle: RunHandle) -> None:
@@ -257,7 +305,7 @@ def experiment_id_for(name: str | None, *, hidden: bool = False, description: st
 
 
 def _safe_folder(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "experiment"
+    return names.folder_name(name)  # never "..", never longer than a file name
 
 
 def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
@@ -295,26 +343,51 @@ def start_run(kind: str, *, experiment: str | None = None, run_name: str | None 
     import mlflow
 
     session.ready()
-    if experiment is None and parent is not None:
-        experiment_id = parent.experiment_id
-    else:
-        experiment_id = experiment_id_for(experiment or session.settings().experiment)
+    experiment = experiment or (None if parent is not None else session.settings().experiment)
+    if experiment is not None:
+        names.check_experiment_name(experiment)
+    if run_name is not None:
+        names.check_run_name(run_name)
     run_tags = base_tags(kind, notebook)
     if parent is not None:
         run_tags[tags.PARENT] = parent.run_id
-    run_tags.update(extra_tags or {})
-    if fluent:
-        nested = mlflow.active_run() is not None
-        active = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested, tags=run_tags)
-        info = active.info
-    else:
-        info = session.client().create_run(experiment_id, tags=run_tags, run_name=run_name).info
-    handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind,
-                       parent.run_id if parent else None, fluent)
-    with _stack_lock:
-        (_stack if stacked else _unstacked).append(handle)
-    _start_heartbeat()
+    run_tags.update({names.check_key("tag", k): str(v) for k, v in (extra_tags or {}).items()})
+    with store_errors():
+        experiment_id = parent.experiment_id if experiment is None and parent is not None \
+            else experiment_id_for(experiment)
+        if fluent:
+            nested = mlflow.active_run() is not None
+            info = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested,
+                                    tags=run_tags).info
+        else:
+            info = session.client().create_run(experiment_id, tags=run_tags, run_name=run_name).info
+    try:
+        handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind,
+                           parent.run_id if parent else None, fluent)
+        with _stack_lock:
+            (_stack if stacked else _unstacked).append(handle)
+        _start_heartbeat()
+    except BaseException as exc:
+        _abandon(info.run_id, fluent, status_for_exception(exc))
+        raise
     return handle
+
+
+def _abandon(run_id: str, fluent: bool, status: str) -> None:
+    """End a run whose start failed half way (FAILED, KILLED when interrupted): none is left that nobody can end."""
+    import mlflow
+
+    with _stack_lock:
+        for group in (_stack, _unstacked):
+            group[:] = [h for h in group if h.run_id != run_id]
+    try:
+        active = mlflow.active_run()
+        if fluent and active is not None and active.info.run_id == run_id:
+            mlflow.end_run(status=status)
+        else:
+            session.client().set_terminated(run_id, status=status)
+    except Exception:  # noqa: BLE001 - the store fails too: the reaper ends it at the next start
+        pass
 
 
 def attach_run(run_id: str, kind: str) -> RunHandle:
@@ -341,8 +414,25 @@ def active_run() -> RunHandle | None:
         return _stack[-1] if _stack else None
 
 
+def _end_unended() -> None:
+    """Send and terminate the runs whose end the store refused earlier (it takes writes again)."""
+    with _stack_lock:
+        waiting = list(_unended)
+        _unended.clear()
+    for i, (handle, status) in enumerate(waiting):
+        try:
+            handle.flush()  # values the store refused with the end are kept until now
+            with store_errors():
+                handle._terminate(status)
+        except Exception:  # noqa: BLE001 - still refused: try again at the next end or at exit
+            with _stack_lock:
+                _unended.extend(waiting[i:])
+            return
+
+
 def end_all_runs(status: str = "FINISHED") -> list[RunCard]:
     """End every active run of ours, innermost first (interpreter exit, unload, tests)."""
+    _end_unended()
     cards = []
     with _stack_lock:
         handles = list(_unstacked) + list(_stack)

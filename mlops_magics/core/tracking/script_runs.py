@@ -6,7 +6,7 @@ import functools
 import inspect
 from typing import Any, Callable
 
-from .capture import is_metric_value
+from .capture import metric_values
 from .results import RunCard
 from .runs import RunHandle, active_run, format_traceback, start_run, status_for_exception
 
@@ -64,7 +64,7 @@ class track:
                           params={**self.params, **params}, tags=self.tags, capture_env=self.capture_env)
             with scope as run:
                 result = func(*args, **kwargs)
-                run.log_metrics(_metrics_of(result))
+                run.log_metrics(_metrics_of(result, run.warnings))
                 return result
 
         return wrapper
@@ -74,9 +74,8 @@ def _is_param_value(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _metrics_of(result: Any) -> dict[str, float]:
-    if is_metric_value(result):
-        return {"return_value": float(result)}
+def _metrics_of(result: Any, warnings: list[str]) -> dict[str, float]:
+    """A numeric return value, or the numeric values of a returned dict (others named in ``warnings``)."""
     if isinstance(result, dict):
-        return {str(k): float(v) for k, v in result.items() if is_metric_value(v)}
-    return {}
+        return metric_values(result, warnings)
+    return metric_values({"return_value": result}, warnings)
