@@ -50,15 +50,17 @@ def _new_id() -> str:
     return f"w{os.getpid()}-{os.urandom(4).hex()}"
 
 
-def _remove(path: Path) -> int:
+def _remove(path: Path, dry_run: bool = False) -> int:
     """Remove a file or folder; returns the bytes it held (0 if it was already gone)."""
     try:
         if path.is_dir() and not path.is_symlink():
-            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-            shutil.rmtree(path, ignore_errors=True)
+            size = sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
+            if not dry_run:
+                shutil.rmtree(path, ignore_errors=True)
             return size
         size = path.lstat().st_size
-        path.unlink()
+        if not dry_run:
+            path.unlink()
         return size
     except FileNotFoundError:
         return 0
@@ -76,10 +78,12 @@ def _legacy_owner_dead(name: str) -> bool:
     return False
 
 
-def clean_abandoned(paths: StorePaths, keep: str | None = None, wait: bool = False) -> tuple[int, int]:
+def clean_abandoned(paths: StorePaths, keep: str | None = None, wait: bool = False,
+                    dry_run: bool = False) -> tuple[int, int]:
     """Remove temp files of writers that are gone; returns ``(files, bytes)`` removed.
 
-    ``wait=True`` (gc, under the gate) waits for running writers to finish instead of skipping them.
+    ``wait=True`` (gc, under the gate) waits for running writers to finish instead of skipping them;
+    ``dry_run=True`` only counts.
     """
     files = freed = 0
     live: set[str] = set()
@@ -94,19 +98,22 @@ def clean_abandoned(paths: StorePaths, keep: str | None = None, wait: bool = Fal
             continue
         try:
             for tmp in paths.tmp.glob(f"{wid}.*"):
-                freed += _remove(tmp)
+                freed += _remove(tmp, dry_run)
                 files += 1
-            lock_path.unlink(missing_ok=True)
+            if not dry_run:
+                lock_path.unlink(missing_ok=True)
         finally:
             lock.release()
+        if dry_run:
+            live.add(wid)  # counted above; the sweep below must not count its files again
     for tmp in paths.tmp.iterdir() if paths.tmp.is_dir() else []:
         owner = tmp.name.split(".", 1)[0]
         if owner.startswith("w") and "." in tmp.name:
             if owner not in live and not (paths.writers / f"{owner}.lock").exists():
-                freed += _remove(tmp)  # its writer's lock file is gone: the writer ended without cleaning
+                freed += _remove(tmp, dry_run)  # its writer's lock file is gone: the writer ended without cleaning
                 files += 1
         elif tmp.name.startswith(".") and _legacy_owner_dead(tmp.name):
-            freed += _remove(tmp)
+            freed += _remove(tmp, dry_run)
             files += 1
     return files, freed
 
