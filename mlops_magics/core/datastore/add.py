@@ -78,8 +78,10 @@ def add_path(repo: DataRepo, path: str | os.PathLike[str], name: str | None = No
     except PermissionError as exc:
         raise MlopsUsageError(f"cannot read {exc.filename or given}: permission denied; fix its permissions") from None
     finally:
-        with write_errors(repo.paths.root):
+        try:
             repo.cache.save()
+        except OSError:  # a cache: on a full disk the add's own error (or result) is what matters
+            pass
 
 
 def _store(repo: DataRepo, path: Path, st: os.stat_result, cached: str | None, meter: Meter | None) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,23 +18,12 @@ def no_space(where: Path | str) -> StoreError:
     return StoreError(f"no space left on device at {where}; free some space (e.g. 'mlops data gc') and try again")
 
 
-def free_bytes(path: Path) -> int | None:
-    """Bytes available to this user on the file system holding ``path`` (None if unknown)."""
-    try:
-        st = os.statvfs(path)
-    except OSError:
-        return None
-    return st.f_bavail * st.f_frsize
-
-
 @contextmanager
 def write_errors(where: Path) -> Iterator[None]:
     """Translate out-of-space, read-only and quota errors raised while writing under ``where``."""
     try:
         yield
     except OSError as exc:
-        if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.errno not in NO_SPACE:
-            raise
         if exc.errno in NO_SPACE:
             raise no_space(where) from None
         if exc.errno == errno.EROFS:

@@ -11,6 +11,7 @@ from typing import Iterator
 from ..config import Settings, load_settings
 from ..errors import NotFound
 from .content import ContentStore
+from .diskerrors import write_errors
 from .hashing import TreeEntry, read_tree
 from .locking import file_lock
 from .manifest import Manifest, Version, load_manifest, save_manifest
@@ -28,7 +29,8 @@ class DataRepo:
     def __init__(self, home: Path, project_root: Path) -> None:
         self.paths = StorePaths(home)
         self.project_root = project_root
-        self.paths.ensure()
+        with write_errors(self.paths.root):
+            self.paths.ensure()
         self.objects = ObjectStore(self.paths.objects, self.paths.tmp)
         self.content = ContentStore(self.objects, self.paths.chunklists)
         self.cache = StatCache(self.paths.statcache)
