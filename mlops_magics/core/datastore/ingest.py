@@ -129,7 +129,11 @@ def _store_chunked(content: ContentStore, path: Path, st: os.stat_result, known:
     whole = blake3()
     fd = os.open(path, os.O_RDONLY)
     try:
-        with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as mm:
+        try:
+            mm = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+        except ValueError:  # shorter than its stat said: it is being written
+            raise FileChangedError(path) from None
+        with mm:
             view = memoryview(mm)
             try:
                 for offset, length in cdc_cuts(view):

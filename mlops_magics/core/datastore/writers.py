@@ -124,23 +124,26 @@ def current_session(tmp: Path) -> WriterSession | None:
     return entry[0] if entry else None
 
 
-def _register(paths: StorePaths) -> tuple[WriterSession, bool]:
+def _register(paths: StorePaths) -> WriterSession:
     with _guard:
         entry = _sessions.get(paths.tmp)
         if entry is not None:
             entry[2] += 1
-            return entry[0], False
+            return entry[0]
         paths.ensure()
         wid = _new_id()
         lock_path = paths.writers / f"{wid}.lock"
         busy = "the data store is being garbage-collected ('data gc'); try again when it has finished"
         with file_lock(paths.gate, timeout=GATE_WAIT_S, busy=busy):
             lock = try_lock(lock_path)
-        if lock is None:  # pragma: no cover - a fresh random id
-            raise RuntimeError(f"writer lock {lock_path} is taken")
+            if lock is None:  # pragma: no cover - a fresh random id
+                raise RuntimeError(f"writer lock {lock_path} is taken")
+            # under the gate: no other writer is half-way through taking its lock, so an unheld lock
+            # really is a dead writer's
+            clean_abandoned(paths, keep=wid)
         session = WriterSession(paths, wid)
         _sessions[paths.tmp] = [session, lock, 1]
-        return session, True
+        return session
 
 
 def _unregister(paths: StorePaths) -> None:
@@ -160,10 +163,8 @@ def _unregister(paths: StorePaths) -> None:
 @contextmanager
 def writing(paths: StorePaths) -> Iterator[WriterSession]:
     """Run the block as a registered writer (see the module docstring)."""
-    session, first = _register(paths)
+    session = _register(paths)
     try:
-        if first:
-            clean_abandoned(paths, keep=session.id)
         yield session
     finally:
         _unregister(paths)
