@@ -135,12 +135,12 @@ def _store_chunked(content: ContentStore, path: Path, st: os.stat_result, known:
             raise FileChangedError(path) from None
         with mm:
             view = memoryview(mm)
+            cuts = cdc_cuts(view)
             try:
-                for offset, length in cdc_cuts(view):
-                    piece = view[offset: offset + length]
-                    digest = blake3(piece).hexdigest()
-                    whole.update(piece)
-                    piece.release()
+                for offset, length in cuts:
+                    with view[offset: offset + length] as piece:  # released even when hashing fails
+                        digest = blake3(piece).hexdigest()
+                        whole.update(piece)
                     chunks.append((digest, length))
                     if objects.has(digest):
                         writer.skip(length)
@@ -149,6 +149,7 @@ def _store_chunked(content: ContentStore, path: Path, st: os.stat_result, known:
                                       lambda d=digest, o=offset, n=length: objects.put_range(path, fd, o, n, d))
                 writer.drain()
             finally:
+                cuts.close()  # drop the chunker's view of the map before the map closes
                 view.release()
         if stat_key(os.fstat(fd)) != stat_key(st) or stat_key(os.stat(path)) != stat_key(st):
             raise FileChangedError(path)
