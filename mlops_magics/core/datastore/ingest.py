@@ -2,8 +2,10 @@
 
 One read of the source: FastCDC cut points, each chunk's BLAKE3 and the whole content's BLAKE3 are
 computed in a single pass over a memory map; only chunks the store lacks are copied in (in the
-kernel, by worker threads), each checked against its name before it is published; the chunk list
-comes last, so a content is visible only when complete. Small contents stay whole objects.
+kernel, by worker threads, each made durable), and they are published under their names only if the
+source's stat is unchanged from before the first read to after the last copy (so the copies are the
+bytes that were hashed); the chunk list comes last, so a content is visible only when complete.
+Small contents stay whole objects.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def _store_chunked(content: ContentStore, path: Path, st: os.stat_result, known:
         meter.total(None, size)
     writer = _Writer(meter)
     chunks: list[tuple[str, int]] = []
+    staged: list[tuple[Path, str]] = []  # (temp file, digest), appended by worker threads
     whole = blake3()
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -145,20 +148,26 @@ def _store_chunked(content: ContentStore, path: Path, st: os.stat_result, known:
                     if objects.has(digest):
                         writer.skip(length)
                     else:
-                        writer.submit(digest, length,
-                                      lambda d=digest, o=offset, n=length: objects.put_range(path, fd, o, n, d))
+                        writer.submit(digest, length, lambda d=digest, o=offset, n=length: staged.append(
+                            (objects.stage_range(path, fd, o, n), d)) or True)
                 writer.drain()
             finally:
                 cuts.close()  # drop the chunker's view of the map before the map closes
                 view.release()
+        # The chunks were hashed from the memory map and copied from the same file; unchanged stat
+        # from before the first read to after the last copy means the copies are the hashed bytes.
         if stat_key(os.fstat(fd)) != stat_key(st) or stat_key(os.stat(path)) != stat_key(st):
             raise FileChangedError(path)
+        digest = whole.hexdigest()
+        if known is not None and known != digest:
+            raise FileChangedError(path)
+        objects.publish_staged(staged)
+        staged.clear()
     finally:
         writer.close()
         os.close(fd)
-    digest = whole.hexdigest()
-    if known is not None and known != digest:
-        raise FileChangedError(path)
+        for tmp, _ in staged:  # not published: the source changed, or an error stopped us
+            tmp.unlink(missing_ok=True)
     content.put_list(digest, ChunkList(size, chunks))
     if meter:
         meter.total(len(chunks))

@@ -143,21 +143,38 @@ class ObjectStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def put_range(self, src: Path, src_fd: int, offset: int, size: int, digest: str) -> bool:
-        """Store bytes ``[offset, offset + size)`` of an open source file as object ``digest``; True if new.
-
-        Copied in the kernel, then hashed: a source that changed meanwhile stores nothing.
-        """
-        if self.has(digest):
-            return False
+    def stage_range(self, src: Path, src_fd: int, offset: int, size: int) -> Path:
+        """Copy bytes ``[offset, offset + size)`` of an open source file into a temp file, in the kernel,
+        and make them durable (fdatasync); the caller publishes it with :meth:`publish_staged`."""
         tmp = self._copy_to_temp(src, size, src_fd, offset)
         try:
-            if self._seal(tmp) != digest:
-                raise FileChangedError(src)
-            return self._publish(tmp, digest)
+            with write_errors(self.root.parent):
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return tmp
+
+    def publish_staged(self, staged: list[tuple[Path, str]]) -> None:
+        """Rename staged temp files to their object names (each hashed by the caller from the very bytes
+        the copy was made from, with the source unchanged throughout), then make the renames durable."""
+        parents = set()
+        with write_errors(self.root.parent):
+            for tmp, digest in staged:
+                final = self.path(digest)
+                if final.is_file():
+                    tmp.unlink(missing_ok=True)
+                    continue
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, _READ_ONLY)
+                os.replace(tmp, final)
+                parents.add(final.parent)
+            for parent in parents:
+                fsync_dir(parent)
 
     def put_bytes(self, data: bytes | memoryview, digest: str | None = None) -> tuple[str, bool]:
         """Store ``data`` (whose hash is ``digest`` when the caller knows it); returns ``(digest, was_new)``."""
