@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..errors import NotFound, StoreError
 from .chunklist import ChunkList
-from .hashing import read_tree
+from .hashing import hash_bytes, read_tree
 from .manifest import Manifest, Version
 from .merge import MergeResult, merge_histories
 from .meter import Meter, ProgressFn
@@ -218,8 +218,6 @@ def _fetch_tree(repo: DataRepo, remote: Remote, version: Version) -> bytes:
         data = tmp.read_bytes()
     finally:
         tmp.unlink(missing_ok=True)
-    from .hashing import hash_bytes
-
     if hash_bytes(data) != version.hash:
         raise StoreError(f"object {version.hash[:12]} arrived corrupted; pull again")
     return data
