@@ -2,10 +2,10 @@
 
 One read of the source: FastCDC cut points, each chunk's BLAKE3 and the whole content's BLAKE3 are
 computed in a single pass over a memory map; only chunks the store lacks are copied in (in the
-kernel, by worker threads), and they are made durable together and published under their names only if the
-source's stat is unchanged from before the first read to after the last copy (so the copies are the
-bytes that were hashed); the chunk list comes last, so a content is visible only when complete.
-Small contents stay whole objects.
+kernel, by worker threads). The copies are made durable together and published under their names
+only if the source's stat is unchanged from before the first read to after the last copy (so they
+are the bytes that were hashed); the chunk list comes last, so a content is visible only when
+complete. Small contents stay whole objects.
 """
 
 from __future__ import annotations
