@@ -140,3 +140,28 @@ def find_runs(store_client):
         return store_client.search_runs(ids, **kwargs) if ids else []
 
     return find
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``tmpfs(size)``: a fresh, real tmpfs of that size (e.g. "6m") mounted by the test, unmounted after it.
+
+    Root only: skipped, saying why, where mounting is not allowed (a full disk is best tested for real).
+    """
+    import subprocess
+
+    mounted = []
+
+    def mount(size: str):
+        folder = tmp_path / f"disk{len(mounted)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here (needs root / CAP_SYS_ADMIN): {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -13,12 +13,12 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from ..commands.argv import normalise
 from ..core.errors import MlopsError, MlopsUsageError
 
-__all__ = ["CLI_COMMANDS", "CliCommand", "build_parser", "main"]
+__all__ = ["CLI_COMMANDS", "CliArgumentParser", "CliCommand", "build_parser", "main"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ CLI_COMMANDS: dict[str, CliCommand] = {
 }
 
 
+class CliArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (``mlops data push: argument --remote: ... Try '... --help'.``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}. Try '{self.prog} --help'.\n")
+
+
 def _add(sub: argparse._SubParsersAction, name: str, entry: CliCommand) -> None:
     command = importlib.import_module(f"{__package__.rpartition('.')[0]}.commands.{entry.command}")
     parser = sub.add_parser(name, help=getattr(command, entry.summary),
@@ -61,7 +68,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The ``mlops`` parser; with ``command``, only that sub-command's modules are imported (fast start)."""
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="mlops", description="MLOps from the notebook, on the command line.")
+    parser = CliArgumentParser(prog="mlops", description="MLOps from the notebook, on the command line.")
     parser.add_argument("--version", action="version", version=f"mlops_magics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = [command] if command in CLI_COMMANDS else list(CLI_COMMANDS)

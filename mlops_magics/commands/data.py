@@ -8,10 +8,10 @@ from typing import Any
 from . import Face
 from .argv import output_path, remote
 
-SUMMARY = "version files, folders and DataFrames; list, log, checkout, load, diff, push, pull"
-DESCRIPTION = ("Version files, folders and DataFrames; list, log, checkout, load, diff, push, pull. "
+SUMMARY = "version files, folders and DataFrames; list, log, checkout, load, diff, push, pull, gc"
+DESCRIPTION = ("Version files, folders and DataFrames; list, log, checkout, load, diff, push, pull, gc. "
                "REF is vN, latest (default) or a unique hash prefix.")
-ACTIONS_TEXT = "add, list, log, checkout, load, diff, push or pull"
+ACTIONS_TEXT = "add, list, log, checkout, load, diff, push, pull or gc"
 
 
 def add_arguments(parser: argparse.ArgumentParser, face: Face) -> None:
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser, face: Face) -> None:
     p = sub.add_parser("diff", help="schema, rows, statistics and drift between versions")
     p.add_argument("a", metavar="NAME@REF")
     p.add_argument("b", metavar="NAME@REF", nargs="?", help="default: the version before A")
-    p = sub.add_parser("push", help="send versions to a remote (only missing objects)")
+    p = sub.add_parser("push", help="send versions to a remote (only the chunks it lacks)")
     p.add_argument("--remote", metavar="URI", type=remote,
                    help="any fsspec URL (default: data_remote in pyproject.toml)")
     p.add_argument("names", metavar="NAME", nargs="*", help="datasets to push (default: all)")
@@ -41,10 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser, face: Face) -> None:
     p.add_argument("spec", metavar="NAME[@REF]")
     p.add_argument("--remote", metavar="URI", type=remote,
                    help="any fsspec URL (default: data_remote in pyproject.toml)")
+    p = sub.add_parser("gc", help="delete chunks and objects no version, summary, model or pipeline references")
+    p.add_argument("--dry-run", action="store_true", help="say what would be freed; delete nothing")
+    p.add_argument("--no-registry", action="store_true",
+                   help="do not ask the model registry which data its versions were trained on (offline)")
 
 
-def execute(args: argparse.Namespace, source: Any = None, default_name: str | None = None) -> Any:
-    """Run the parsed action; ``source`` is what ``add`` versions (a path, or a DataFrame from a cell)."""
+def execute(args: argparse.Namespace, source: Any = None, default_name: str | None = None,
+            progress: Any = None) -> Any:
+    """Run the parsed action; ``source`` is what ``add`` versions (a path, or a DataFrame from a cell);
+    ``progress`` receives the long actions' progress events (add, checkout, push, pull, gc)."""
     from ..core.datastore import api
     from ..core.errors import MlopsUsageError
 
@@ -53,17 +59,20 @@ def execute(args: argparse.Namespace, source: Any = None, default_name: str | No
         raise MlopsUsageError(f"data needs an action: {ACTIONS_TEXT}")
     if action == "add":
         name = args.name if args.name is not None else default_name
-        return api.add(args.source if source is None else source, name=name, message=args.message)
+        return api.add(args.source if source is None else source, name=name, message=args.message,
+                       progress=progress)
     if action == "list":
         return api.list_datasets()
     if action == "log":
         return api.log(args.name)
     if action == "checkout":
-        return api.checkout(args.spec, to=args.to, force=args.force)
+        return api.checkout(args.spec, to=args.to, force=args.force, progress=progress)
     if action == "load":
         return api.load(args.spec)
     if action == "diff":
         return api.diff(args.a, args.b)
     if action == "push":
-        return api.push(args.remote, args.names or None)
-    return api.pull(args.spec, args.remote)
+        return api.push(args.remote, args.names or None, progress=progress)
+    if action == "gc":
+        return api.gc(dry_run=args.dry_run, registry=not args.no_registry, progress=progress)
+    return api.pull(args.spec, args.remote, progress=progress)

@@ -41,8 +41,10 @@ def _source(ctx: MagicContext, token: str) -> tuple[Any, str | None]:
 
 
 def run(ctx: MagicContext) -> Any:
+    from ..progress import TqdmProgress
+
     args: argparse.Namespace = build_parser().parse(ctx.argv)
     if args.action == "add":
         source, default_name = _source(ctx, args.source)
-        return data.execute(args, source=source, default_name=default_name)
-    return data.execute(args)
+        return data.execute(args, source=source, default_name=default_name, progress=TqdmProgress())
+    return data.execute(args, progress=TqdmProgress())

@@ -95,16 +95,42 @@ def test_default_remote_from_pyproject(mlops_home, tmp_path):
     assert data.push().sent == 1 and len(remote_objects(remote)) == 1
 
 
-def test_diverged_histories_are_refused(mlops_home, tmp_path, monkeypatch):
+def test_two_machines_adding_v1_both_land_with_distinct_numbers(mlops_home, tmp_path, monkeypatch):
     url = (tmp_path / "remote").as_uri()
     write(Path("x.txt"), "mine")
-    data.add("x.txt")
+    mine = data.add("x.txt").version
     data.push(url)
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "other-home"))
     from mlops_magics.core.backend import session
 
     session.reset()
     write(Path("x.txt"), "theirs")
-    data.add("x.txt")
-    with pytest.raises(StoreError, match="'x' has diverged: v1 is .* here and .* on the remote"):
-        data.push(url)
+    theirs = data.add("x.txt").version
+    assert theirs.version == 1  # the same number as the remote's v1, other content
+    pushed = data.push(url)
+    assert pushed.renumbered == ["x@v1 -> x@v2"]
+    assert "renumbered to follow the remote's versions: x@v1 -> x@v2" in repr(pushed)
+    assert [(v.version, v.hash) for v in data.log("x").versions] == [(1, mine.hash), (2, theirs.hash)]
+    assert data.pull("x@v1", remote=url).fetched == 1
+    assert data.load("x@v1").read_text() == "mine" and data.load("x@v2").read_text() == "theirs"
+
+
+def test_folder_with_a_chunked_file_round_trips(mlops_home, tmp_path, monkeypatch):
+    url = (tmp_path / "remote").as_uri()
+    big = os.urandom(6 << 20)
+    Path("d").mkdir()
+    Path("d/big.bin").write_bytes(big)
+    write(Path("d/note.txt"), "note")
+    version = data.add("d").version
+    pushed = data.push(url)
+    assert pushed.sent >= 4  # the tree, note.txt, the chunks of big.bin and its chunk list
+    assert not list((tmp_path / "remote").rglob(".*.tmp-*"))  # no upload left a temp file behind
+    monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "other-home"))
+    from mlops_magics.core.backend import session
+
+    session.reset()
+    pulled = data.pull("d", remote=url)
+    assert pulled.version.hash == version.hash
+    out = data.load("d")
+    assert (out / "big.bin").read_bytes() == big and (out / "note.txt").read_text() == "note"
+    assert data.verify() == []

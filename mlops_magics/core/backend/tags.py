@@ -12,6 +12,7 @@ GIT_DIRTY = "mlops.git.dirty"
 STALE = "mlops.stale_inputs"         # names read by a tracked cell whose value may be stale
 REAPED = "mlops.reaped"              # why a run was ended by the reaper
 OUTCOME = "mlops.outcome"            # a pipeline step's one-line decision (core/backend/outcome.py)
+MODEL_DATA = "mlops.data_versions"   # on a registered model version: the data versions it was trained on
 
 # MLflow's own
 PARENT = "mlflow.parentRunId"

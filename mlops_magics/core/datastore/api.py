@@ -11,6 +11,7 @@ from .add import add_dataframe, add_path
 from .hashing import read_tree
 from .lineage import ROLE_INPUT, ROLE_OUTPUT, RunRef, current_run, log_version
 from .manifest import Version
+from .meter import ProgressFn
 from .repo import DataRepo, open_repo
 from .results import (AddResult, CheckoutResult, DatasetList, DatasetLog, PullResult, PushResult, RunLineage,
                       VersionLineage)
@@ -18,11 +19,12 @@ from .snapshot import is_dataframe
 
 if TYPE_CHECKING:  # pragma: no cover
     from .diff import DataDiff
+    from .gc import GcResult
 
 # checkout, diff, views and remote are imported by the functions that need them: `mlops data add`
 # of an unchanged file must start in a few tens of milliseconds.
 
-__all__ = ["add", "checkout", "diff", "lineage", "list_datasets", "load", "log", "pull", "push", "verify",
+__all__ = ["add", "checkout", "diff", "gc", "lineage", "list_datasets", "load", "log", "pull", "push", "verify",
            "version_lineage"]
 
 AUTO = "auto"
@@ -49,17 +51,21 @@ def _record_use(repo: DataRepo, name: str, version: Version, run: RunRef | None)
 
 
 def add(source: Any, name: str | None = None, message: str = "", *, home: Path | None = None,
-        run: Any = AUTO) -> AddResult:
-    """Version a file, a folder (path) or a pandas DataFrame; unchanged content adds nothing."""
+        run: Any = AUTO, progress: ProgressFn | None = None) -> AddResult:
+    """Version a file, a folder (path) or a pandas DataFrame; unchanged content adds nothing.
+
+    Large files and snapshots are stored as content-defined chunks: only chunks the store lacks are
+    written. ``progress`` receives :class:`.meter.Progress` reports (chunks and bytes).
+    """
     repo = open_repo(home)
     active = _run(run)
     run_id = active.run_id if active else None
     if is_dataframe(source):
         if not name:
             raise MlopsUsageError("a DataFrame needs a name: add(df, name='train')")
-        result = add_dataframe(repo, source, name, message, run_id)
+        result = add_dataframe(repo, source, name, message, run_id, progress)
     elif isinstance(source, (str, os.PathLike)):
-        result = add_path(repo, source, name, message, run_id)
+        result = add_path(repo, source, name, message, run_id, progress)
     else:
         raise MlopsUsageError(
             f"cannot version a {type(source).__name__}; pass a pandas DataFrame or a path (str / Path)"
@@ -88,13 +94,13 @@ def log(name: str, *, home: Path | None = None) -> DatasetLog:
 
 
 def checkout(spec: str, to: str | os.PathLike[str] | None = None, force: bool = False, *,
-             home: Path | None = None, run: Any = AUTO) -> CheckoutResult:
+             home: Path | None = None, run: Any = AUTO, progress: ProgressFn | None = None) -> CheckoutResult:
     """Restore ``NAME[@REF]`` to its original path (or ``to``); refuses to destroy unstored content."""
     from .checkout import checkout_version
 
     repo = open_repo(home)
     name, version = repo.resolve(spec)
-    result = checkout_version(repo, name, version, to, force)
+    result = checkout_version(repo, name, version, to, force, progress)
     _record_use(repo, name, version, _run(run))
     return result
 
@@ -161,20 +167,40 @@ def _remote_url(remote: str | None) -> str:
     return str(url)
 
 
-def push(remote: str | None = None, names: list[str] | None = None, *, home: Path | None = None) -> PushResult:
-    """Send the objects the remote lacks, then the manifests (default: every dataset)."""
+def push(remote: str | None = None, names: list[str] | None = None, *, home: Path | None = None,
+         progress: ProgressFn | None = None) -> PushResult:
+    """Send the chunks and objects the remote lacks, then merge the manifests (default: every dataset).
+
+    Resumable: an interrupted push left only complete objects behind and sends the rest next time.
+    Each remote manifest is updated by compare-and-swap (S3) or under a lock (file systems), so two
+    machines pushing new versions of one dataset both land, with distinct version numbers.
+    """
     from . import remote as _remote
 
-    return _remote.push(open_repo(home), _remote_url(remote), names)
+    return _remote.push(open_repo(home), _remote_url(remote), names, progress)
 
 
-def pull(spec: str, remote: str | None = None, *, home: Path | None = None) -> PullResult:
-    """Fetch ``NAME[@REF]`` from the remote (manifest merged, missing objects downloaded and verified)."""
+def pull(spec: str, remote: str | None = None, *, home: Path | None = None,
+         progress: ProgressFn | None = None) -> PullResult:
+    """Fetch ``NAME[@REF]`` from the remote (manifest merged, missing chunks downloaded and verified)."""
     from . import remote as _remote
     from .names import parse_spec
 
     name, ref = parse_spec(spec)
-    return _remote.pull(open_repo(home), _remote_url(remote), name, ref)
+    return _remote.pull(open_repo(home), _remote_url(remote), name, ref, progress)
+
+
+def gc(dry_run: bool = False, *, home: Path | None = None, registry: bool = True,
+       progress: ProgressFn | None = None) -> "GcResult":
+    """Delete chunks, objects and chunk lists that nothing references; ``dry_run`` only counts them.
+
+    References: every version of every dataset, stored drift summaries, registered model versions'
+    data (``registry=False`` skips asking MLflow) and pipeline lock files of this project. Waits for
+    running adds and pulls and holds new ones back meanwhile; safe to interrupt and rerun.
+    """
+    from .gc import collect
+
+    return collect(open_repo(home), dry_run=dry_run, registry=registry, progress=progress)
 
 
 def lineage(run_id: str, *, home: Path | None = None) -> RunLineage:
@@ -197,7 +223,7 @@ def version_lineage(spec: str, *, home: Path | None = None) -> VersionLineage:
 
 
 def verify(*, home: Path | None = None, include_missing: bool = True) -> list[str]:
-    """Check every object's hash and every version's objects; returns the problems (empty: healthy).
+    """Check every object's and chunk list's hash and every version's contents; returns the problems.
 
     Temp files left by killed writers are removed on the way.
 
@@ -205,7 +231,18 @@ def verify(*, home: Path | None = None, include_missing: bool = True) -> list[st
     """
     repo = open_repo(home)
     repo.clean_temp()
+    content = repo.content
     problems = [f"object {d[:12]} is corrupted" for d in repo.objects if not repo.objects.verify(d)]
+    for d in content.lists():
+        try:
+            missing = [h for h, _ in content.chunk_list(d).chunks if not repo.objects.has(h)]
+        except StoreError as exc:
+            problems.append(str(exc))
+            continue
+        if missing:
+            problems.append(f"content {d[:12]}: {len(missing)} chunk(s) missing, e.g. {missing[0][:12]}")
+        elif not content.verify(d):
+            problems.append(f"content {d[:12]} does not rebuild to its hash")
     for name in repo.names():
         try:
             manifest = repo.manifest(name)
@@ -213,12 +250,11 @@ def verify(*, home: Path | None = None, include_missing: bool = True) -> list[st
             problems.append(str(exc))
             continue
         for v in manifest.versions:
-            if not repo.objects.has(v.hash):
+            if not content.has(v.hash):
                 if include_missing:
                     problems.append(f"{name}@v{v.version}: object {v.short} is missing")
             elif v.kind == "folder":
-                missing = [p for p, h, _ in read_tree(repo.objects.read_bytes(v.hash)) if not repo.objects.has(h)]
+                missing = [p for p, h, _ in read_tree(content.read_bytes(v.hash)) if not content.has(h)]
                 if missing:
                     problems.append(f"{name}@v{v.version}: {len(missing)} file(s) missing, e.g. {missing[0]}")
     return problems
-

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from ..errors import MlopsUsageError
 from .atomic import temp_path
+from .diskerrors import write_errors
 from .folders import walk_files
 from .hashing import tree_path
 from .manifest import Version
+from .meter import Meter, ProgressFn
 from .repo import DataRepo
 from .results import CheckoutResult
 
@@ -30,12 +32,13 @@ def _file_name(name: str, version: Version) -> str:
     return f"{name}.parquet"
 
 
-def _copy_object(repo: DataRepo, digest: str, dest: Path) -> None:
-    """Write object ``digest`` to ``dest`` atomically (temp file beside it, then rename)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest.parent, prefix=f".{dest.name}.")
+def _copy_object(repo: DataRepo, digest: str, dest: Path, meter: Meter | None = None) -> None:
+    """Write content ``digest`` to ``dest`` atomically (temp file beside it, hash checked, then rename)."""
+    with write_errors(dest.parent):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_path(dest.parent, prefix=f".{dest.name}.")
     try:
-        shutil.copyfile(repo.objects.path(digest), tmp)
+        repo.content.export(digest, tmp, meter)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     except BaseException:
@@ -50,7 +53,7 @@ def _state(repo: DataRepo, path: Path, wanted: str | None) -> str:
     digest, _ = repo.cache.hash(path)
     if digest == wanted:
         return "same"
-    return "stored" if repo.objects.has(digest) else "unstored"
+    return "stored" if repo.content.has(digest) else "unstored"
 
 
 def _refuse(paths: list[Path]) -> MlopsUsageError:
@@ -62,17 +65,17 @@ def _refuse(paths: list[Path]) -> MlopsUsageError:
 
 
 def checkout_version(repo: DataRepo, name: str, version: Version, to: str | os.PathLike[str] | None = None,
-                     force: bool = False) -> CheckoutResult:
+                     force: bool = False, progress: ProgressFn | None = None) -> CheckoutResult:
     """Restore ``version`` to its original path or ``to``."""
     target = Path(to).expanduser() if to else default_target(repo, name, version)
     target = Path(os.path.abspath(target))
     try:
         if version.kind == "folder":
-            return _checkout_folder(repo, name, version, target, force)
+            return _checkout_folder(repo, name, version, target, force, progress)
         if target.is_dir():
             target = target / _file_name(name, version)
         result = CheckoutResult(name, version, target)
-        if not repo.objects.has(version.hash):
+        if not repo.content.has(version.hash):
             raise MlopsUsageError(f"{name}@v{version.version} is not in the local store; 'data pull' it first")
         if os.path.lexists(target):
             state = _state(repo, target, version.hash)
@@ -83,16 +86,18 @@ def checkout_version(repo: DataRepo, name: str, version: Version, to: str | os.P
                 raise _refuse([target])
             if target.is_dir():
                 shutil.rmtree(target)
-        _copy_object(repo, version.hash, target)
+        with Meter(progress, "checkout", f"{name}@v{version.version}", version.chunks or 1, version.size) as meter:
+            _copy_object(repo, version.hash, target, meter)
         result.written = 1
         return result
     finally:
         repo.cache.save()
 
 
-def _checkout_folder(repo: DataRepo, name: str, version: Version, target: Path, force: bool) -> CheckoutResult:
+def _checkout_folder(repo: DataRepo, name: str, version: Version, target: Path, force: bool,
+                     progress: ProgressFn | None) -> CheckoutResult:
     entries = repo.tree(version)
-    missing = [h for _, h, _ in entries if not repo.objects.has(h)]
+    missing = [h for _, h, _ in entries if not repo.content.has(h)]
     if missing:
         raise MlopsUsageError(f"{name}@v{version.version} is not complete in the local store; 'data pull' it first")
     if target.exists() and not target.is_dir():
@@ -119,11 +124,15 @@ def _checkout_folder(repo: DataRepo, name: str, version: Version, target: Path, 
             extras.append(full)
     if conflicts and not force:
         raise _refuse(conflicts)
-    for rel, digest in plan_write:
-        dest = tree_path(target, rel)
-        if dest.is_dir():
-            shutil.rmtree(dest)
-        _copy_object(repo, digest, dest)
+    sizes = {rel: size for rel, _, size in entries}
+    label = f"{name}@v{version.version}"
+    with Meter(progress, "checkout", label, len(plan_write), sum(sizes[r] for r, _ in plan_write)) as meter:
+        for rel, digest in plan_write:
+            dest = tree_path(target, rel)
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            _copy_object(repo, digest, dest)
+            meter.advance(1, sizes[rel])
     for full in extras:
         full.unlink()
     target.mkdir(parents=True, exist_ok=True)

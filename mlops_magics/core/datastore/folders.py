@@ -1,4 +1,4 @@
-"""Folders: walk the files (skipping the store itself and VCS / notebook clutter) and hash them."""
+"""Folders: walk the files, skipping the store itself and VCS / notebook clutter."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import os
 from pathlib import Path
 
 from ..errors import MlopsUsageError
-from .hashing import TreeEntry
-from .statcache import StatCache
 
-__all__ = ["SKIP_DIRS", "hash_folder", "walk_files"]
+__all__ = ["SKIP_DIRS", "walk_files"]
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".mlops", ".dvc", "__pycache__", ".ipynb_checkpoints"}
 
@@ -32,15 +30,3 @@ def walk_files(root: Path, exclude: Path | None = None) -> list[tuple[str, Path]
 
 def _raise(err: OSError) -> None:
     raise MlopsUsageError(f"cannot read folder {err.filename}: {err.strerror}; check its permissions")
-
-
-def hash_folder(root: Path, cache: StatCache, exclude: Path | None = None) -> list[tuple[TreeEntry, Path]]:
-    """Every file's tree entry (through the stat cache) with its absolute path."""
-    out = []
-    for rel, full in walk_files(root, exclude):
-        try:
-            digest, st = cache.hash(full)
-        except PermissionError:
-            raise MlopsUsageError(f"cannot read {full}: permission denied; fix its permissions") from None
-        out.append(((rel, digest, st.st_size), full))
-    return out

@@ -38,6 +38,7 @@ class Version:
     fingerprint: str | None = None  # DataFrames: content fingerprint (covers every row)
     format: str | None = None  # tabular format: "csv", "parquet", ... (None: not tabular)
     produced_by: str | None = None  # run id
+    chunks: int | None = None  # stored as this many chunks (None: one whole object, or a folder)
     used_by: list[str] = field(default_factory=list)  # run ids
 
     @property

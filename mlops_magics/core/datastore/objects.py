@@ -13,32 +13,47 @@ from typing import Iterator
 
 from ..errors import StoreError
 from .atomic import fsync_dir, temp_path
+from .diskerrors import NO_SPACE, no_space, write_errors
 from .hashing import hash_bytes, hash_file
-from .statcache import FileChangedError, stat_key
+from .statcache import FileChangedError
 
 __all__ = ["ObjectStore"]
 
 _READ_ONLY = 0o444
 
 
-def _copy_range(src_fd: int, dst_fd: int, size: int) -> int:
-    """Copy up to ``size`` bytes in the kernel (copy_file_range), else by read/write; returns the count."""
+def _copy_range(src_fd: int, dst_fd: int, size: int, offset: int = 0, dst_offset: int = 0) -> int:
+    """Copy ``size`` bytes from ``offset`` of one file to ``dst_offset`` of another, in the kernel
+    (copy_file_range) when it can, else by pread/pwrite.
+
+    Returns the count copied (less than ``size`` only when the source ended early). Out-of-space
+    errors propagate as ``OSError`` (never mistaken for a source that changed).
+    """
     copied = 0
-    try:
-        while copied < size:
-            n = os.copy_file_range(src_fd, dst_fd, size - copied)
-            if n == 0:
-                break
-            copied += n
-    except (AttributeError, OSError):
-        os.lseek(src_fd, 0, os.SEEK_SET)
-        os.lseek(dst_fd, 0, os.SEEK_SET)
-        os.ftruncate(dst_fd, 0)
-        copied = 0
-        while chunk := os.read(src_fd, 1 << 22):
-            os.write(dst_fd, chunk)
-            copied += len(chunk)
+    in_kernel = hasattr(os, "copy_file_range")
+    while copied < size:
+        if in_kernel:
+            try:
+                n = os.copy_file_range(src_fd, dst_fd, size - copied, offset + copied, dst_offset + copied)
+            except OSError as exc:
+                if exc.errno in NO_SPACE:
+                    raise
+                in_kernel = False  # e.g. EXDEV / EINVAL on some kernels and file systems
+                continue
+        else:
+            block = os.pread(src_fd, min(1 << 22, size - copied), offset + copied)
+            n = os.pwrite(dst_fd, block, dst_offset + copied) if block else 0
+        if n == 0:
+            break
+        copied += n
     return copied
+
+
+def _short_copy(src_fd: int, src: Path, end: int, where: Path) -> Exception:
+    """Why a copy came up short: the source shrank (it changed) or the disk filled up."""
+    if os.fstat(src_fd).st_size < end:
+        return FileChangedError(src)
+    return no_space(where)
 
 
 class ObjectStore:
@@ -60,34 +75,56 @@ class ObjectStore:
         if final.is_file():
             tmp.unlink(missing_ok=True)
             return False
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp, _READ_ONLY)
-        os.replace(tmp, final)
-        fsync_dir(final.parent)
+        with write_errors(self.root.parent):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, _READ_ONLY)
+            os.replace(tmp, final)
+            fsync_dir(final.parent)
         return True
 
     def _seal(self, tmp: Path) -> str:
         """fsync a written temp file while hashing it (both release the GIL); returns its hash."""
         import threading
 
+        failed: list[OSError] = []
+
+        def sync() -> None:
+            try:
+                os.fsync(fd)
+            except OSError as exc:  # out of space can surface here (delayed allocation)
+                failed.append(exc)
+
         fd = os.open(tmp, os.O_RDONLY)
         try:
-            syncer = threading.Thread(target=os.fsync, args=(fd,))
+            syncer = threading.Thread(target=sync)
             syncer.start()
             try:
-                return hash_file(tmp)
+                digest = hash_file(tmp)
             finally:
                 syncer.join()
         finally:
             os.close(fd)
+        if failed:
+            with write_errors(self.root.parent):
+                raise failed[0]
+        return digest
 
-    def _copy_to_temp(self, src: Path, size: int) -> Path:
-        tmp = temp_path(self.tmp)
+    def temp(self) -> Path:
+        """A fresh temp file, owned by the running writer session if there is one."""
+        from .writers import current_session
+
+        session = current_session(self.tmp)
+        return session.temp() if session is not None else temp_path(self.tmp)
+
+    def _copy_to_temp(self, src: Path, size: int, src_fd: int | None = None, offset: int = 0) -> Path:
+        tmp = self.temp()
         try:
-            # "r+b", not "wb": no O_TRUNC, so ext4 does not start a synchronous flush on close
-            with open(src, "rb") as fin, open(tmp, "r+b") as fout:
-                if _copy_range(fin.fileno(), fout.fileno(), size) != size:
-                    raise FileChangedError(src)  # it shrank while being copied
+            with write_errors(self.root.parent):
+                # "r+b", not "wb": no O_TRUNC, so ext4 does not start a synchronous flush on close
+                with open(src, "rb") if src_fd is None else open(os.dup(src_fd), "rb") as fin, \
+                        open(tmp, "r+b") as fout:
+                    if _copy_range(fin.fileno(), fout.fileno(), size, offset) != size:
+                        raise _short_copy(fin.fileno(), src, offset + size, self.root.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -106,30 +143,51 @@ class ObjectStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def ingest(self, src: Path, st: os.stat_result) -> tuple[str, bool]:
-        """Copy ``src`` in, naming the object by the hash of the copy itself: one read of the source.
+    def stage_range(self, src: Path, src_fd: int, offset: int, size: int) -> Path:
+        """Copy bytes ``[offset, offset + size)`` of an open source file into a temp file, in the kernel;
+        the caller publishes it with :meth:`publish_staged` (which makes it durable first)."""
+        return self._copy_to_temp(src, size, src_fd, offset)
 
-        For large files whose hash is not known yet. ``st`` is the source's stat before the copy; if it
-        differs afterwards the file changed meanwhile and nothing is stored. Returns ``(digest, was_new)``.
+    def publish_staged(self, staged: list[tuple[Path, str]]) -> None:
+        """Make staged temp files durable, rename them to their object names, make the renames durable.
+
+        Each was hashed by the caller from the very bytes the copy was made from (the source unchanged
+        throughout). The fsyncs run together, so the file system commits them in a few batches
+        instead of one journal commit per chunk.
         """
-        tmp = self._copy_to_temp(src, st.st_size)
-        try:
-            digest = self._seal(tmp)
-            if stat_key(os.stat(src)) != stat_key(st) or os.stat(tmp).st_size != st.st_size:
-                raise FileChangedError(src)
-            return digest, self._publish(tmp, digest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        from concurrent.futures import ThreadPoolExecutor
 
-    def put_bytes(self, data: bytes) -> tuple[str, bool]:
-        """Store ``data``; returns ``(digest, was_new)``."""
-        digest = hash_bytes(data)
+        def sync(path: Path) -> None:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+
+        with write_errors(self.root.parent):
+            with ThreadPoolExecutor(16, thread_name_prefix="mlops-sync") as pool:
+                list(pool.map(sync, [tmp for tmp, _ in staged]))
+            parents = set()
+            for tmp, digest in staged:
+                final = self.path(digest)
+                if final.is_file():
+                    tmp.unlink(missing_ok=True)
+                    continue
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, _READ_ONLY)
+                os.replace(tmp, final)
+                parents.add(final.parent)
+            with ThreadPoolExecutor(16, thread_name_prefix="mlops-sync") as pool:
+                list(pool.map(fsync_dir, parents))
+
+    def put_bytes(self, data: bytes | memoryview, digest: str | None = None) -> tuple[str, bool]:
+        """Store ``data`` (whose hash is ``digest`` when the caller knows it); returns ``(digest, was_new)``."""
+        digest = digest or hash_bytes(data)
         if self.has(digest):
             return digest, False
-        tmp = temp_path(self.tmp)
+        tmp = self.temp()
         try:
-            with open(tmp, "r+b") as fh:
+            with write_errors(self.root.parent), open(tmp, "r+b") as fh:
                 fh.write(data)
             if self._seal(tmp) != digest:
                 raise StoreError(f"object {digest[:12]} did not read back as written; check the disk")

@@ -29,6 +29,26 @@ class StorePaths:
         return self.root / "tmp"
 
     @property
+    def chunklists(self) -> Path:
+        """Chunk lists of large files: ``chunklists/ab/cdef...`` named by the whole content's hash."""
+        return self.root / "chunklists"
+
+    @property
+    def writers(self) -> Path:
+        """One lock file per running writer (``add``, ``pull``); its temp files in ``tmp`` carry its id."""
+        return self.root / "writers"
+
+    @property
+    def gate(self) -> Path:
+        """Held by ``gc`` for its whole run and by a writer while it registers: no writer starts mid-gc."""
+        return self.locks / "gc.lock"
+
+    @property
+    def summaries(self) -> Path:
+        """Drift reference summaries, ``summaries/HASH.json``."""
+        return self.root / "summaries"
+
+    @property
     def manifests(self) -> Path:
         """One human-readable JSON manifest per dataset."""
         return self.root / "manifests"
@@ -39,7 +59,7 @@ class StorePaths:
 
     @property
     def views(self) -> Path:
-        """Hard-linked, named views of objects returned by ``load`` for non-tabular data."""
+        """Read-only named copies of versions returned by ``load`` for non-tabular data."""
         return self.root / "views"
 
     @property
@@ -54,5 +74,5 @@ class StorePaths:
 
     def ensure(self) -> None:
         """Create the directories (idempotent)."""
-        for path in (self.objects, self.tmp, self.manifests, self.locks):
+        for path in (self.objects, self.tmp, self.manifests, self.locks, self.writers):
             path.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Iterator
 
 from ..backend.settings import Settings, load_settings
 from ..errors import NotFound
+from .content import ContentStore
+from .diskerrors import write_errors
 from .hashing import TreeEntry, read_tree
 from .locking import file_lock
 from .manifest import Manifest, Version, load_manifest, save_manifest
@@ -28,8 +29,10 @@ class DataRepo:
     def __init__(self, home: Path, project_root: Path) -> None:
         self.paths = StorePaths(home)
         self.project_root = project_root
-        self.paths.ensure()
+        with write_errors(self.paths.root):
+            self.paths.ensure()
         self.objects = ObjectStore(self.paths.objects, self.paths.tmp)
+        self.content = ContentStore(self.objects, self.paths.chunklists)
         self.cache = StatCache(self.paths.statcache)
 
     def manifest(self, name: str) -> Manifest:
@@ -61,28 +64,20 @@ class DataRepo:
         return name, manifest.resolve(ref)
 
     def clean_temp(self) -> int:
-        """Remove temp files left by writers that died (their pid is in the name); returns how many."""
-        removed = 0
-        for path in self.paths.tmp.iterdir() if self.paths.tmp.is_dir() else []:
-            try:
-                pid = int(path.name.rsplit("-", 2)[-2])
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-                removed += 1
-            except (ValueError, IndexError, PermissionError, OSError):
-                continue
-        return removed
+        """Remove temp files left by writers that died (their lock is gone); returns how many."""
+        from .writers import clean_abandoned
+
+        return clean_abandoned(self.paths)[0]
 
     def tree(self, version: Version) -> list[TreeEntry]:
         """The files of a folder version."""
-        return read_tree(self.objects.read_bytes(version.hash))
+        return read_tree(self.content.read_bytes(version.hash))
 
-    def object_hashes(self, version: Version) -> list[tuple[str, int]]:
-        """Every object a version needs: ``(hash, size)``, the tree object first for folders."""
+    def contents(self, version: Version) -> list[tuple[str, int]]:
+        """Every content a version needs, ``(hash, size)``: a folder's tree first, then its files."""
         if version.kind != "folder":
             return [(version.hash, version.size)]
-        tree_size = self.objects.path(version.hash).stat().st_size if self.objects.has(version.hash) else 0
+        tree_size = self.content.size(version.hash) if self.content.has(version.hash) else 0
         return [(version.hash, tree_size)] + [(h, s) for _, h, s in self.tree(version)]
 
     def stored_path(self, path: Path) -> str:

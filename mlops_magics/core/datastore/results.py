@@ -126,17 +126,25 @@ class CheckoutResult:
         return f"{self.name}@v{self.version.version} -> {self.target} ({what})"
 
 
+def _renumbered_text(renumbered: Sequence[str]) -> str:
+    if not renumbered:
+        return ""
+    return "; renumbered to follow the remote's versions: " + ", ".join(renumbered)
+
+
 @dataclass
 class PushResult:
     remote: str
-    sent: int = 0
+    sent: int = 0  # objects (whole objects, chunks, chunk lists) uploaded
     sent_bytes: int = 0
-    present: int = 0
+    present: int = 0  # objects the remote already had
     manifests: list[str] = field(default_factory=list)
+    renumbered: list[str] = field(default_factory=list)  # "x@v2 -> x@v3": ours, moved after the remote's
 
     def __repr__(self) -> str:
         return (f"pushed {len(self.manifests)} dataset(s) to {self.remote}: {self.sent} object(s) sent "
-                f"({human_size(self.sent_bytes)}), {self.present} already there")
+                f"({human_size(self.sent_bytes)}), {self.present} already there"
+                + _renumbered_text(self.renumbered))
 
 
 @dataclass
@@ -144,14 +152,16 @@ class PullResult:
     remote: str
     name: str
     version: Version
-    fetched: int = 0
+    fetched: int = 0  # objects (whole objects, chunks, chunk lists) downloaded
     fetched_bytes: int = 0
     present: int = 0
+    renumbered: list[str] = field(default_factory=list)  # local versions moved after the remote's
 
     def __repr__(self) -> str:
         return (f"pulled {self.name}@v{self.version.version} from {self.remote}: {self.fetched} object(s) "
                 f"fetched ({human_size(self.fetched_bytes)}), {self.present} already here; "
-                f"use 'data load {self.name}@v{self.version.version}' or 'data checkout'")
+                f"use 'data load {self.name}@v{self.version.version}' or 'data checkout'"
+                + _renumbered_text(self.renumbered))
 
 
 @dataclass

@@ -19,6 +19,8 @@ from ..errors import MlopsUsageError
 __all__ = ["dataframe_schema", "fingerprint", "is_dataframe", "to_parquet_bytes"]
 
 _NUMPY_KINDS = "biufcmM"
+SNAPSHOT_ROW_GROUP = 1 << 22  # rows
+SNAPSHOT_PAGE = 64 << 10  # bytes
 
 
 def is_dataframe(obj: Any) -> bool:
@@ -138,5 +140,8 @@ def to_parquet_bytes(df: Any) -> bytes:
             f"cannot snapshot the DataFrame as Parquet ({first}); convert mixed object columns with .astype(str)"
         ) from None
     buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", write_statistics=True)
+    # One row group up to 4Mi rows and 64 KiB pages: appended rows leave every earlier page's bytes
+    # as they were, so the snapshot's chunks (chunking.parquet_cuts) are reused by the next version.
+    pq.write_table(table, buf, compression="zstd", write_statistics=True, row_group_size=SNAPSHOT_ROW_GROUP,
+                   data_page_size=SNAPSHOT_PAGE)
     return buf.getvalue()

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import MlopsUsageError
 from ..backend.table_files import read_table
 from .atomic import temp_path
+from .diskerrors import write_errors
 from .hashing import tree_path
 from .manifest import Version
 from .repo import DataRepo
@@ -23,17 +24,21 @@ __all__ = ["materialize", "read_version"]
 
 def read_version(repo: DataRepo, name: str, version: Version) -> Any:
     """A DataFrame for tabular versions, else the path of a read-only copy."""
-    if not repo.objects.has(version.hash):
+    if not repo.content.has(version.hash):
         raise MlopsUsageError(f"{name}@v{version.version} is not in the local store; 'data pull' it first")
     if not version.format:
         return materialize(repo, name, version)
     # objects have no suffix; the shared reader picks the format by suffix: give it a named link
+    # (a whole object) or a rebuilt, hash-checked copy (chunked content)
     link_dir = temp_path(repo.paths.tmp, prefix=".view-")
     link_dir.unlink()
     link_dir.mkdir()
     link = link_dir / f"{name}.{version.format}"
     try:
-        os.symlink(repo.objects.path(version.hash), link)
+        if repo.content.is_chunked(version.hash):
+            repo.content.export(version.hash, link)
+        else:
+            os.symlink(repo.objects.path(version.hash), link)
         return read_table(link)
     finally:
         shutil.rmtree(link_dir, ignore_errors=True)
@@ -47,11 +52,12 @@ def _fresh(repo: DataRepo, path: Path, digest: str) -> bool:
     return repo.cache.lookup(path, st) == digest or repo.cache.hash(path)[0] == digest
 
 
-def _copy(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest.parent, prefix=f".{dest.name}.")
+def _copy(repo: DataRepo, digest: str, dest: Path) -> None:
+    with write_errors(dest.parent):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_path(dest.parent, prefix=f".{dest.name}.")
     try:
-        shutil.copyfile(src, tmp)
+        repo.content.export(digest, tmp)
         os.chmod(tmp, 0o444)
         os.replace(tmp, dest)
     except BaseException:
@@ -67,12 +73,12 @@ def materialize(repo: DataRepo, name: str, version: Version) -> Path:
     try:
         if version.kind != "folder":
             if not _fresh(repo, target, version.hash):
-                _copy(repo.objects.path(version.hash), target)
+                _copy(repo, version.hash, target)
             return target
         for rel, digest, _ in repo.tree(version):
             dest = tree_path(target, rel)
             if not _fresh(repo, dest, digest):
-                _copy(repo.objects.path(digest), dest)
+                _copy(repo, digest, dest)
         target.mkdir(parents=True, exist_ok=True)
         return target
     finally:

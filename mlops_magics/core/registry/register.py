@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Iterable
 
-from ..backend import session
+from ..backend import session, tags
 from ..tracking import runs
 from ..tracking.cell_runs import producing_run
 from ..errors import MlopsUsageError
@@ -26,7 +26,7 @@ from .results import Registration
 __all__ = ["TAG_DATA", "TAG_GATES", "TAG_GIT", "TAG_RUN", "register"]
 
 TAG_RUN = "mlops.run_id"
-TAG_DATA = "mlops.data_versions"
+TAG_DATA = tags.MODEL_DATA
 TAG_GIT = "mlops.git_commit"
 TAG_GATES = "mlops.gates"
 TAG_FLAVOR = "mlops.flavor"
