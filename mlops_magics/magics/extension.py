@@ -17,13 +17,18 @@ def hooks_for(shell: Any) -> CellHooks | None:
     return _hooks.get(id(shell))
 
 
-def _at_exit() -> None:
+def _end_runs(at_exit: bool) -> None:
     from ..core.tracking import notebook_runs, runs
 
     try:
-        notebook_runs.stop("FINISHED")
+        notebook_runs.stop("FINISHED", at_exit=at_exit)
     finally:
         runs.end_all_runs("FINISHED")
+
+
+def _at_exit() -> None:
+    """Interpreter exit (kernel shutdown): a notebook whose last cell raised did not finish."""
+    _end_runs(at_exit=True)
 
 
 def load(shell: Any) -> None:
@@ -48,4 +53,4 @@ def unload(shell: Any) -> None:
     if hooks is not None:
         hooks.unregister()
     atexit.unregister(_at_exit)
-    _at_exit()
+    _end_runs(at_exit=False)

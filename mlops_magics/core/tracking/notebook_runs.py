@@ -47,8 +47,10 @@ class NotebookRun:
             record.source = None
         self.codelog.append(record)
 
-    def stop(self, status: str = "FINISHED") -> RunCard:
-        failed = self.last_error if status == "FINISHED" else None
+    def stop(self, status: str = "FINISHED", at_exit: bool = False) -> RunCard:
+        """End the run. ``at_exit``: the interpreter is exiting (a kernel shut down, papermill done); if
+        the last cell raised, the notebook did not finish: FAILED (KILLED for an interrupt)."""
+        failed = self.last_error if status == "FINISHED" and at_exit else None
         try:
             if failed is not None:  # stopped right after a raising cell: the notebook did not finish
                 status = failed[0]
@@ -110,12 +112,12 @@ def _end_failed_start(handle: RunHandle, status: str) -> None:
         pass
 
 
-def stop(status: str = "FINISHED") -> RunCard | None:
-    """End the notebook run; None when there was none."""
+def stop(status: str = "FINISHED", at_exit: bool = False) -> RunCard | None:
+    """End the notebook run; None when there was none (``at_exit``: see :meth:`NotebookRun.stop`)."""
     global _current
     with _lock:
         run = current()
         if run is None:
             return None
         _current = None
-    return run.stop(status)
+    return run.stop(status, at_exit)
