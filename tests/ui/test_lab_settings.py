@@ -12,7 +12,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lab_page import CHROMIUM, CHROMIUM_ARGS, TOKEN, open_notebook, run_all_cells, start_lab, stop_jupyter  # noqa: E402
+from lab_page import CHROMIUM, TOKEN, open_notebook, run_all_cells, start_lab, stop_jupyter  # noqa: E402
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
@@ -37,16 +37,6 @@ def lab(tmp_path_factory):
     proc, url, log = start_lab(base, root)
     yield {"url": url, "root": root, "log": log}
     stop_jupyter(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def put_settings(lab: dict, plugin: str, values: dict) -> None:

@@ -11,71 +11,22 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from mlflow_proc import start_mlflow_server, stop_mlflow_server
+
 pytestmark = [pytest.mark.ui, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MODEL = "churn-ui"
 GENAI_MARKERS = ("Evaluation runs", "Detect Issues", "Detect issues")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_ui(tracking_uri: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("mlflow")), "ui", "--backend-store-uri", tracking_uri,
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                _stop(proc)
-                raise RuntimeError(f"mlflow ui did not start: {log_path.read_text()[-2000:]}")
-            time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """Runs in Default and in ``churn``, a model whose champion moved twice; ``mlflow ui`` on the store."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright")
     from mlops_magics import registry, track
     from mlops_magics.core.backend import session
 
@@ -102,7 +53,7 @@ def project(tmp_path_factory):
             registry.promote(f"{MODEL}@v2", "champion", reason="retrained on May data")
             conf = session.settings()
             client = session.client()
-            proc, url = _start_ui(conf.tracking_uri, base / "mlflow-ui.log")
+            proc, url = start_mlflow_server(base, conf.tracking_uri, command="ui")
             try:
                 yield {
                     "conf": conf, "client": client, "ui": url,
@@ -110,19 +61,9 @@ def project(tmp_path_factory):
                     "history_id": client.get_experiment_by_name("mlops-alias-history").experiment_id,
                 }
             finally:
-                _stop(proc)
+                stop_mlflow_server(proc)
         finally:
             session.reset()
-
-
-@pytest.fixture(scope="module")
-def browser(project):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _page(browser, url: str):

@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_page import (  # noqa: E402
-    CHROMIUM, CHROMIUM_ARGS, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
+    CHROMIUM, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
 )
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
@@ -59,16 +59,6 @@ def lab(tmp_path_factory):
     proc, url, log = start_lab(base, root)
     yield {"url": url, "root": root, "log": log}
     stop_jupyter(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_panel_status_bar_and_parameters(lab, browser, tmp_path):
