@@ -8,7 +8,7 @@ from typing import Sequence
 __all__ = ["count", "normalise"]
 
 # options whose value may start with "-" (``--if-better -rmse``: lower is better)
-NEGATIVE_VALUE_OPTIONS = ("--if-better", "--sort")
+NEGATIVE_VALUE_OPTIONS = ("--if-better", "--sort", "--plot")
 MAX_COUNT = 100_000
 
 

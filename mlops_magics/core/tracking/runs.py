@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..backend import session, tags
 from .capture import format_param, is_metric_value
@@ -63,6 +63,7 @@ class RunHandle:
         self._tags: dict[str, str] = {}
         self._texts: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._metric_listeners: list[Callable[[str, float, int], None]] = []
 
     def __repr__(self) -> str:
         return f"<RunHandle {self.kind} {self.name!r} {self.run_id}>"
@@ -83,15 +84,34 @@ class RunHandle:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
+        accepted = []
         with self._lock:
             for key, value in metrics.items():
                 if not is_metric_value(value):
                     raise MlopsUsageError(f"metric {key}={value!r} is not a number")
                 self._metrics.append(Metric(str(key), float(value), now, int(step or 0)))
                 self.logged_metrics[str(key)] = float(value)
+                accepted.append((str(key), float(value), int(step or 0)))
             full = len(self._metrics) >= MAX_METRICS
+            listeners = list(self._metric_listeners)
+        for listener in listeners:
+            for key, value, at in accepted:
+                try:
+                    listener(key, value, at)
+                except Exception:  # noqa: BLE001 - a listener (the live chart) never breaks logging
+                    pass
         if full:
             self.flush()
+
+    def add_metric_listener(self, listener: Callable[[str, float, int], None]) -> None:
+        """Call ``listener(key, value, step)`` for each metric accepted from now on (the live chart)."""
+        with self._lock:
+            self._metric_listeners.append(listener)
+
+    def remove_metric_listener(self, listener: Callable[[str, float, int], None]) -> None:
+        with self._lock:
+            if listener in self._metric_listeners:
+                self._metric_listeners.remove(listener)
 
     def set_tag(self, key: str, value: Any) -> None:
         with self._lock:
