@@ -46,12 +46,13 @@ def sampled_histories(client: Any, run_ids: Iterable[str], key: str,
     if store is not None and hasattr(store, "get_metric_history_bulk_interval"):
         sampled = store.get_metric_history_bulk_interval(ids, key, max_points, None, None)
         rows = [(m.run_id, m) for m in sampled]
-    else:  # pragma: no cover - a store without MLflow's sampling: read and thin it here
+    else:  # pragma: no cover - a store without MLflow's sampling: read it all and thin it here
         rows = [(r, m) for r in ids for m in _thin(client.get_metric_history(r, key), max_points)]
     for run_id, metric in sorted(rows, key=lambda rm: (rm[1].step, rm[1].timestamp)):
         if run_id in out:
             out[run_id][int(metric.step)] = float(metric.value)
-    return {r: sorted(points.items()) for r, points in out.items() if points}
+    # MLflow's generic sampling (REST stores) can return a few more: keep the bound exact
+    return {r: _thin(sorted(points.items()), max_points) for r, points in out.items() if points}
 
 
 def _thin(items: list[Any], max_points: int) -> list[Any]:
