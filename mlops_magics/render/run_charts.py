@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..core.tracking.results import RunComparison
     from ..core.tracking.run_plots import RunPlot
 
-__all__ = ["card_parts", "comparison_charts", "comparison_html", "run_plot_charts", "run_plot_html"]
+__all__ = ["card_html", "card_parts", "comparison_charts", "comparison_html", "run_plot_charts", "run_plot_html"]
 
 MAX_BARS = 12  # metrics in the bar chart of a comparison
 LOG_RATIO = 100.0  # a positive numeric param spanning this factor or more gets a log axis
@@ -46,8 +46,7 @@ def comparison_charts(comparison: RunComparison) -> list[str]:
 
 
 def comparison_html(comparison: RunComparison, chart_id: str = "") -> str:
-    head, charts = card_parts(comparison)
-    return head + static_block(charts, chart_id)
+    return card_html(comparison, chart_id)
 
 
 def _log_axis(values: list[float]) -> bool:
@@ -112,8 +111,14 @@ def _plot_head(plot: RunPlot) -> str:
 
 
 def run_plot_html(plot: RunPlot, chart_id: str = "") -> str:
-    head, charts = card_parts(plot)
-    return head + static_block(charts, chart_id)
+    return card_html(plot, chart_id)
+
+
+def card_html(result: Any, chart_id: str = "", parts: tuple[str, list[str]] | None = None) -> str:
+    """The card with its pictures, in one block (so a widget hides the pictures, never the card);
+    ``parts``: what :func:`card_parts` gave, if the caller has it already."""
+    head, charts = parts or card_parts(result)
+    return f'<div class="mlops-card-with-charts">{head}{static_block(charts, chart_id)}</div>'
 
 
 def card_parts(result: Any) -> tuple[str, list[str]]:

@@ -77,11 +77,12 @@ def show_result(result: Any) -> None:
     with its pictures, then the widget that takes the pictures' place where widgets run."""
     from IPython.display import display
 
-    from ..render.run_charts import card_parts
+    from ..render.run_charts import card_html, card_parts
 
-    head, charts = card_parts(result)
+    parts = card_parts(result)
+    charts = parts[1]
     chart_id = new_chart_id()
-    display({"text/html": head + static_block(charts, chart_id), "text/plain": repr(result)}, raw=True)
+    display({"text/html": card_html(result, chart_id, parts), "text/plain": repr(result)}, raw=True)
     if charts:
         display(chart_widget(charts, chart_id))
 
