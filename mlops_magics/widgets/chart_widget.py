@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Sequence
 
+from ..core.errors import first_line
 from ..render.charts import static_block
 
 __all__ = ["LiveChart", "LiveRunChart", "chart_widget", "show_charts", "show_result", "static_bundle"]
@@ -151,7 +152,7 @@ class LiveRunChart:
         self.watcher.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         try:
             series = self.watcher.stop()
             with self._lock:
@@ -162,5 +163,5 @@ class LiveRunChart:
                         self.chart = LiveChart(charts)  # a quick cell: its steps came between two redraws
                     self.chart.close(charts)
         except Exception as exc:  # noqa: BLE001 - the cell's outcome matters, not its picture
-            self.problems.append(f"live chart: {type(exc).__name__}: {exc}")
+            self.problems.append(f"live chart: {type(exc).__name__}: {first_line(exc)}")
         self.problems += [f"live chart: {e}" for e in self.watcher.problems()]

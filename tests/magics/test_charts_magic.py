@@ -132,3 +132,35 @@ def test_compare_and_plot_show_pictures_and_a_widget(ip, outputs):
     for line, message in cases.items():
         with pytest.raises(UsageError, match=message):
             ip.run_line_magic("mlops", line)
+
+
+AUTOLOG_SCRIPT = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+ip = InteractiveShell.instance()
+ip.run_line_magic("load_ext", "mlops_magics")
+ip.run_cell("%%mlops track --run-name plain\\nscore = 0.5 + 0.25\\n")
+print("imported after a tracked cell:", sorted(m for m in ("lightgbm", "mlflow.lightgbm", "xgboost", "keras",
+      "torch", "tensorflow", "statsmodels") if m in sys.modules))
+import mlflow, mlflow.lightgbm, lightgbm as lgb, numpy as np
+mlflow.lightgbm.autolog(log_models=False, log_datasets=False, silent=True)  # the user's own choice
+ip.run_cell("%%mlops track --run-name mine\\nx = 1 + 1\\n")
+X = np.random.default_rng(0).normal(size=(200, 3))
+with mlflow.start_run(run_name="users-own") as run:
+    lgb.train({"objective": "regression", "verbose": -1}, lgb.Dataset(X, X[:, 0]), num_boost_round=3)
+print("user's autolog still on:", "objective" in mlflow.get_run(run.info.run_id).data.params)
+"""
+
+
+def test_autolog_imports_no_framework_and_leaves_the_users_own_settings(mlops_home, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "autolog_check.py"
+    script.write_text(AUTOLOG_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          cwd=mlops_home.parent, env={**os.environ})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "imported after a tracked cell: []" in done.stdout
+    assert "user's autolog still on: True" in done.stdout
