@@ -60,6 +60,24 @@ def test_stepped_metrics_draw_a_live_chart_that_ends_as_a_picture(ip, outputs):
     assert outputs.index(first) < outputs.index(views[0]) < outputs.index(final)
 
 
+def test_a_failing_cell_keeps_its_curve_and_its_run_ends_failed(ip, outputs, mlflow_client):
+    result = ip.run_cell_quiet(
+        "%%mlops track --run-name diverged\n"
+        "from mlops_magics import active_run\n"
+        "for i in range(6):\n"
+        "    active_run().log_metric('loss', 2.0 ** i, step=i)\n"
+        "raise FloatingPointError('loss diverged')\n"
+    )
+    assert isinstance(result.error_in_exec, FloatingPointError)
+    static, _ = _charts(outputs)
+    assert _curve_points(static[-1]["data"]["text/html"], "loss") == 6
+    (run,) = _runs(mlflow_client)
+    assert run.info.status == "FAILED" and len(mlflow_client.get_metric_history(run.info.run_id, "loss")) == 6
+    import threading
+
+    assert not any(t.name == "mlops-live-metrics" for t in threading.enumerate())  # the watcher stopped
+
+
 def test_values_sent_straight_to_mlflow_are_drawn_too(ip, outputs, mlflow_client):
     ip.run_cell(
         "%%mlops track --run-name own-mlflow\n"
