@@ -11,7 +11,7 @@ from typing import Sequence
 __all__ = ["count", "local_path", "normalise", "output_path", "remote"]
 
 # options whose value may start with "-" (``--if-better -rmse``: lower is better)
-NEGATIVE_VALUE_OPTIONS = ("--if-better", "--sort")
+NEGATIVE_VALUE_OPTIONS = ("--if-better", "--sort", "--plot")
 MAX_COUNT = 100_000
 MAX_PART, MAX_PATH = 255, 4096  # bytes in one path component / a whole path (NAME_MAX, PATH_MAX on Linux)
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

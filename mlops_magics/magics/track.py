@@ -8,7 +8,7 @@ from typing import Any
 
 from IPython.display import display
 
-from ..core.tracking import notebook_runs
+from ..core.tracking import notebook_runs, runs
 from ..core.tracking.cell_runs import CellOptions, run_tracked_cell
 from ..core.tracking.provenance import notebook_path
 from .context import MagicContext
@@ -40,7 +40,12 @@ def build_parser() -> MagicArgumentParser:
     parser.add_argument("--run-name", help="name of the run")
     parser.add_argument("--params", type=_names, metavar="a,b", help="log exactly these variables as params")
     parser.add_argument("--metrics", type=_names, metavar="x,y", help="log exactly these variables as metrics")
-    parser.add_argument("--no-autolog", action="store_true", help="do not autolog scikit-learn fits")
+    parser.add_argument("--no-autolog", action="store_true",
+                        help="do not autolog framework fits (scikit-learn, XGBoost, LightGBM, Keras, PyTorch "
+                             "Lightning, ...: every one MLflow autologs that the notebook imported)")
+    parser.add_argument("--no-chart", action="store_true",
+                        help="no live chart of the metrics logged with steps (drawn while the cell runs, "
+                             "kept as a picture)")
     parser.add_argument("--no-code", action="store_true", help="do not store cell sources")
     parser.add_argument("--no-env", action="store_true", help="do not store the package list (line magic)")
     return parser
@@ -56,8 +61,8 @@ def run(ctx: MagicContext) -> Any:
 def _start_notebook_run(ctx: MagicContext, args: Any) -> Any:
     from IPython.core.error import UsageError
 
-    if args.params or args.metrics or args.no_autolog:
-        raise UsageError("%mlops track: --params, --metrics and --no-autolog are for %%mlops track cells")
+    if args.params or args.metrics or args.no_autolog or args.no_chart:
+        raise UsageError("%mlops track: --params, --metrics, --no-autolog and --no-chart are for %%mlops track cells")
     run, started = notebook_runs.start(
         experiment=args.experiment,
         run_name=args.run_name,
@@ -94,10 +99,24 @@ def _track_cell(ctx: MagicContext, args: Any) -> Any:
     hooks = hooks_for(shell)
     stale = hooks.lineage.stale_reads(python) if hooks is not None else []
     namespace = shell.user_ns
+    live = not args.no_chart and "text/html" in shell.display_formatter.active_types  # not a terminal
 
-    def execute() -> Any:
+    def run_cell() -> Any:
         exec(body, namespace)
         return eval(tail, namespace) if tail is not None else None
+
+    def execute() -> Any:
+        if not live:
+            return run_cell()
+        from ..widgets.chart_widget import LiveRunChart
+
+        handle = runs.active_run()  # the cell's run, started by run_tracked_cell
+        chart = LiveRunChart(handle)
+        try:
+            with chart:
+                return run_cell()
+        finally:
+            handle.warnings.extend(chart.problems)
 
     outcome = run_tracked_cell(
         python,

@@ -20,7 +20,8 @@ _CORE = "mlops_magics.core"
 HTML_BUILDERS: dict[tuple[str, str], str] = {
     (f"{_CORE}.tracking.results", "RunCard"): "cards:run_card_html",
     (f"{_CORE}.tracking.results", "RunTable"): "cards:run_table_html",
-    (f"{_CORE}.tracking.results", "RunComparison"): "cards:comparison_html",
+    (f"{_CORE}.tracking.results", "RunComparison"): "run_charts:comparison_html",
+    (f"{_CORE}.tracking.run_plots", "RunPlot"): "run_charts:run_plot_html",
     (f"{_CORE}.tracking.results", "StoreStatus"): "cards:status_html",
     (f"{_CORE}.registry.results", "Registration"): "registry_cards:registration_html",
     (f"{_CORE}.registry.results", "Comparison"): "registry_cards:comparison_html",
@@ -36,9 +37,12 @@ HTML_BUILDERS: dict[tuple[str, str], str] = {
     (f"{_CORE}.datastore.diff", "DataDiff"): "data_html:diff_html",
     (f"{_CORE}.result_table", "TableResult"): "tables:table_html",
 }
-# shown by a function of their own instead of one mimebundle (the drift report: static HTML, then the widget)
+# shown by a function of their own instead of one mimebundle (static HTML, then the widget that takes its
+# place: the drift report, the pictures of a comparison or a plot of runs)
 DISPLAY_HOOKS: dict[tuple[str, str], str] = {
     (f"{_CORE}.drift.result", "DriftResult"): "mlops_magics.widgets.drift_widget:show",
+    (f"{_CORE}.tracking.results", "RunComparison"): "mlops_magics.widgets.chart_widget:show_result",
+    (f"{_CORE}.tracking.run_plots", "RunPlot"): "mlops_magics.widgets.chart_widget:show_result",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from . import notebook_runs, runs
 from ..backend import tags
 from ..errors import MlopsError
-from .autolog import sklearn_autolog
+from .autolog import autolog_scope
 from .capture import analyse_cell, capture_values
 from .codelog import source_hash
 from .provenance import environment_text
@@ -82,7 +82,8 @@ def run_tracked_cell(
             handle.log_text(source, "cell.py")
         handle.warnings.extend(f"stale input {s}" for s in stale or [])
         try:
-            with sklearn_autolog(options.autolog):
+            with autolog_scope(options.autolog) as autolog_problems:
+                handle.warnings.extend(autolog_problems)
                 value = execute()
         except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised by the caller
             error = exc

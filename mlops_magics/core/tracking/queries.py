@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -9,12 +10,14 @@ from . import notebook_runs, run_columns, runs
 from ..backend import session
 from ..errors import MlopsUsageError, NotFound
 from .experiments import is_hidden
+from .histories import sampled_histories, stepped_keys
 from .reaper import reaped_runs
 from .results import RunComparison, RunTable, StoreStatus
 
 __all__ = ["compare_runs", "current_experiment", "list_runs", "resolve_run", "store_status"]
 
 PAGE = 1000
+MAX_CURVES = 6  # stepped metrics drawn by compare
 
 
 def _experiment_ids(experiment: str | None) -> list[str]:
@@ -144,13 +147,17 @@ def resolve_run(ref: str) -> Any:
     raise NotFound(f"no run named or starting with '{ref}'; see %mlops runs")
 
 
-def compare_runs(refs: list[str], show_all: bool = False) -> RunComparison:
-    """Runs side by side."""
+def compare_runs(refs: list[str], show_all: bool = False, curves: bool = True) -> RunComparison:
+    """Runs side by side; with ``curves``, the sampled histories of the metrics logged with steps
+    (at most :data:`MAX_CURVES` metrics, those most runs have first)."""
     if len(refs) < 2:
         raise MlopsUsageError("compare needs at least two runs: %mlops compare RUN RUN [RUN...]")
-    runs = []
+    runs, found = [], []
     for ref in refs:
         run = resolve_run(ref)
+        if any(r.info.run_id == run.info.run_id for r in found):
+            raise MlopsUsageError(f"'{ref}' names run {run.info.run_id} a second time; compare different runs")
+        found.append(run)
         runs.append({
             "run_id": run.info.run_id,
             "name": run.info.run_name,
@@ -158,7 +165,13 @@ def compare_runs(refs: list[str], show_all: bool = False) -> RunComparison:
             "params": dict(run.data.params),
             "metrics": dict(run.data.metrics),
         })
-    return RunComparison(runs, show_all)
+    histories = {}
+    if curves:
+        stepped = Counter(k for run in found for k in stepped_keys(run))
+        client = session.client()
+        for key, _ in sorted(stepped.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CURVES]:
+            histories[key] = sampled_histories(client, [r["run_id"] for r in runs], key)
+    return RunComparison(runs, show_all, histories)
 
 
 def store_status() -> StoreStatus:

@@ -152,6 +152,8 @@ class RunComparison:
 
     runs: list[dict[str, Any]]  # run_id, name, status, params, metrics
     show_all: bool = False
+    # stepped metrics: metric -> run_id -> [(step, value), ...] (sampled, at most a few hundred points)
+    curves: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str, list[Any]]]:
         """(kind, key, values per run) for the keys that differ (or all with ``show_all``)."""
@@ -164,17 +166,33 @@ class RunComparison:
                     out.append((kind[:-1], key, values))
         return out
 
+    def labels(self) -> dict[str, str]:
+        """run_id -> 'name (id prefix)': what the table's columns and the charts' legends say."""
+        return {r["run_id"]: f"{r['name']} ({r['run_id'][:8]})" for r in self.runs}
+
+    def differing_metrics(self) -> dict[str, dict[str, float]]:
+        """metric -> run_id -> value, for the numeric metrics whose values differ between the runs."""
+        out = {}
+        for kind, key, values in self.rows():
+            if kind == "metric":
+                out[key] = {r["run_id"]: float(v) for r, v in zip(self.runs, values) if v is not None}
+        return {k: v for k, v in out.items() if len(set(v.values())) > 1}
+
     def to_pandas(self) -> pd.DataFrame:
         import pandas as pd
 
-        names = [f"{r['name']} ({r['run_id'][:8]})" for r in self.runs]
+        names = list(self.labels().values())
         index = [f"{kind}.{key}" for kind, key, _ in self.rows()]
         return pd.DataFrame([v for _, _, v in self.rows()], index=index, columns=names)
 
     def __repr__(self) -> str:
         if not self.rows():
-            return "the runs do not differ in any param or metric (use --all to see them)"
-        return self.to_pandas().to_string()
+            text = "the runs do not differ in any param or metric (use --all to see them)"
+        else:
+            text = self.to_pandas().to_string()
+        if self.curves:
+            text += "\ncurves (step -> value) of " + ", ".join(self.curves)
+        return text
 
 
 

@@ -22,7 +22,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .. import names
 from ..backend import session, tags
@@ -69,6 +69,7 @@ class RunHandle:
         self._valid_keys: set[tuple[str, str]] = set()
         self._artifact_uri: str | None = None
         self._lock = threading.Lock()
+        self._metric_listeners: list[Callable[[str, float, int], None]] = []
 
     def __repr__(self) -> str:
         return f"<RunHandle {self.kind} {self.name!r} {self.run_id}>"
@@ -112,13 +113,32 @@ class RunHandle:
         checked = {self._key("metric", key): names.check_metric_value(str(key), value)
                    for key, value in metrics.items()}
         now = int(time.time() * 1000)
+        accepted = []
         with self._lock:
             for key, number in checked.items():
                 self._metrics.append(Metric(key, number, now, step))
                 self.logged_metrics[key] = number
+                accepted.append((key, number, step))
             full = len(self._metrics) >= MAX_METRICS
+            listeners = list(self._metric_listeners)
+        for listener in listeners:
+            for key, value, at in accepted:
+                try:
+                    listener(key, value, at)
+                except Exception:  # noqa: BLE001 - a listener (the live chart) never breaks logging
+                    pass
         if full:
             self.flush()
+
+    def add_metric_listener(self, listener: Callable[[str, float, int], None]) -> None:
+        """Call ``listener(key, value, step)`` for each metric accepted from now on (the live chart)."""
+        with self._lock:
+            self._metric_listeners.append(listener)
+
+    def remove_metric_listener(self, listener: Callable[[str, float, int], None]) -> None:
+        with self._lock:
+            if listener in self._metric_listeners:
+                self._metric_listeners.remove(listener)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
