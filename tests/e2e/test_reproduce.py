@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -65,7 +67,23 @@ def kernel(mlops_home):
     km.shutdown_kernel(now=False)  # graceful: the kernel ends its notebook run
 
 
-def test_a_papermill_notebook_run_reproduces_from_the_cli(mlops_home, mlflow_client):
+def _kernels_of(run_id: str) -> list:
+    """Live kernel processes attached to ``run_id`` (their environment names it)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("MLOPS_ATTACH_RUN_ID") == run_id:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("store", ["embedded", pytest.param("server", marks=pytest.mark.server)], indirect=True)
+def test_a_papermill_notebook_run_reproduces_from_the_cli(store, mlops_home, store_client):
+    mlflow_client = store_client
     project = mlops_home.parent
     _papermill(project, "quick",
                "%load_ext mlops_magics\n%mlops track --experiment repro --run-name quick",
@@ -185,3 +203,35 @@ def test_data_is_pinned_to_the_version_the_original_used(mlops_home, mlflow_clie
     assert fit.data.metrics == {"rows": 3.0, "total": 6.0}
     assert data.lineage(fit.info.run_id).used == ["train@v1"]
     assert "train@v1" in html_of(result)
+
+
+def test_ctrl_c_ends_the_reproduction_killed_and_leaves_no_kernel(mlops_home, mlflow_client):
+    project = mlops_home.parent
+    _papermill(project, "slow",
+               "%load_ext mlops_magics\n%mlops track --experiment repro --run-name slow",
+               "import os, time\ntime.sleep(float(os.environ.get('SLEEP_S', '0')))\nwaited = 1.0",
+               "%mlops stop")
+    original = _run(mlflow_client, "slow")
+    proc = subprocess.Popen([sys.executable, "-m", "mlops_magics.cli", "reproduce", "slow"], cwd=project,
+                            env={**os.environ, "SLEEP_S": "600", "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    new_id = None
+    while new_id is None or not _kernels_of(new_id):  # the reproduction's kernel is up
+        assert time.monotonic() < deadline and proc.poll() is None, "the reproduction never started its kernel"
+        found = [r for r in mlflow_client.search_runs([original.info.experiment_id])
+                 if r.data.tags.get(REPRODUCES) == original.info.run_id]
+        new_id = found[0].info.run_id if found else None
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"mlops reproduce did not exit after Ctrl-C:\n{err[-3000:]}") from None
+    assert proc.returncode == 130, err
+    assert err.strip().endswith("mlops reproduce: interrupted")
+    assert mlflow_client.get_run(new_id).info.status == "KILLED"
+    assert _kernels_of(new_id) == []

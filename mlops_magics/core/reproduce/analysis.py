@@ -68,7 +68,7 @@ def _cells(items: Iterable[Recorded]) -> tuple[int, ...]:
 
 
 def _names(found: dict[str, Recorded]) -> str:
-    return ", ".join(f"{name} (read by {r.label})" for name, r in sorted(found.items(), key=lambda kv: kv[1].index))
+    return ", ".join(f"{name} (read by {r.label})" for name, r in sorted(found.items(), key=lambda kv: (kv[1].index, kv[0])))
 
 
 def outside_state(cells: list[Recorded]) -> list[Cause]:
