@@ -124,7 +124,7 @@ def test_a_variable_from_before_the_run_is_the_likely_cause_and_the_cli_fails(ml
     assert re.search(r"\n  In\[3\] use +metric y +10 +\(missing\) +- +-\n", out)
     causes = out.split("likely causes:\n")[1]
     assert causes.startswith("  - In[3] failed in the reproduction: NameError: name 'x' is not defined\n"
-                             "  - variables defined before %mlops track (no recorded cell sets them): x (read by "
+                             "  - variables defined before %mlops track (no earlier recorded cell sets them): x (read by "
                              "In[3])\n")
     original = _run(mlflow_client, "outside")
     (new,) = [r for r in mlflow_client.search_runs([original.info.experiment_id])
@@ -175,7 +175,7 @@ def test_a_cell_edited_before_tracking_leaves_a_stale_value_behind(kernel, ip, m
         ip.run_line_magic("mlops", "reproduce stale --fail")
     texts = [c.text for c in failed.value.result.causes]
     assert texts[0] == "In[5] failed in the reproduction: NameError: name 'scale' is not defined"
-    assert "variables defined before %mlops track (no recorded cell sets them): scale (read by In[5])" in texts
+    assert "variables defined before %mlops track (no earlier recorded cell sets them): scale (read by In[5])" in texts
     assert any(t.startswith("In[5] read 'scale' (flagged stale when the cell ran: set by a cell edited since")
                for t in texts)
 

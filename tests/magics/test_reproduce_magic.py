@@ -44,6 +44,17 @@ def test_a_run_with_no_code_log_is_refused(ip, mlflow_client):
         ip.run_line_magic("mlops", "reproduce script-run")
 
 
+def test_a_pipeline_step_is_sent_back_to_its_pipeline(ip, mlflow_client):
+    experiment = mlflow_client.create_experiment("pipe")
+    step = mlflow_client.create_run(experiment, run_name="train-step",
+                                    tags={"mlops.kind": "pipeline-step", "mlops.pipeline": "churn",
+                                          "mlops.pipeline.step": "train"})
+    mlflow_client.set_terminated(step.info.run_id)
+    with pytest.raises(UsageError, match="is step 'train' of pipeline 'churn': re-run it with mlops run "
+                                         "PIPELINE.yaml --only train --force"):
+        ip.run_line_magic("mlops", "reproduce train-step")
+
+
 def test_bad_tolerances_and_unknown_runs(ip, capsys):
     with pytest.raises(UsageError, match="--rtol and --atol must be 0 or more"):
         ip.run_line_magic("mlops", "reproduce anything --rtol -1")

@@ -68,7 +68,8 @@ def test_a_variable_defined_before_tracking_is_outside_state():
     cells = prepare(_log((None, "%mlops track"), (None, "y = x * 2"), (None, "x = 1\nz = x + y")), TO_PYTHON)
     (cause,) = outside_state(cells)
     assert cause.kind == "outside-state" and cause.cells == (2,)
-    assert cause.text.endswith("(no recorded cell sets them): x (read by In[2])")
+    assert cause.text == ("variables defined before %mlops track (no earlier recorded cell sets them): "
+                          "x (read by In[2]; set only later, by In[3])")
 
 
 def test_functions_reading_names_no_cell_sets_are_named_but_late_bindings_are_not():

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any, Iterable, Mapping
 from ..tracking.codelog import source_hash
 from ..tracking.staleness import StateLineage
 from .results import Cause
-from .source import ToPython, cell_names, python_of
+from .source import CellNames, ToPython, cell_names, python_of
 
 __all__ = ["Recorded", "analyse", "interrupted", "label", "lost_bindings", "outside_state", "prepare"]
 
@@ -48,6 +49,10 @@ class Recorded:
     def label(self) -> str:
         return label(self.record, self.index)
 
+    @functools.cached_property
+    def names(self) -> CellNames:
+        return cell_names(self.python)
+
 
 def label(record: Mapping[str, Any], index: int) -> str:
     """``In[4]`` (its execution count), else ``cell 5 of the log``."""
@@ -67,32 +72,36 @@ def _cells(items: Iterable[Recorded]) -> tuple[int, ...]:
     return tuple(sorted({r.execution_count for r in items if r.execution_count is not None}))
 
 
-def _names(found: dict[str, Recorded]) -> str:
-    return ", ".join(f"{name} (read by {r.label})" for name, r in sorted(found.items(), key=lambda kv: (kv[1].index, kv[0])))
+def _ordered(found: dict[str, Recorded]) -> list[tuple[str, Recorded]]:
+    return sorted(found.items(), key=lambda kv: (kv[1].index, kv[0]))
 
 
 def outside_state(cells: list[Recorded]) -> list[Cause]:
     """Names read that no earlier recorded cell bound (none at all, for reads inside function bodies)."""
-    analysed = [(r, cell_names(r.python)) for r in cells]
-    anywhere = set().union(*(n.binds for _, n in analysed)) if analysed else set()
     bound: set[str] = set()
     now: dict[str, Recorded] = {}
-    later: dict[str, Recorded] = {}
-    for recorded, names in analysed:
-        if names.opaque:
+    for recorded in cells:
+        if recorded.names.opaque:
             break  # a star import, %run or exec() binds names nobody can list: stop guessing here
-        for name in names.reads - bound:
+        for name in recorded.names.reads - bound:
             now.setdefault(name, recorded)
-        for name in names.deferred - anywhere:
+        bound |= recorded.names.binds
+    anywhere = set().union(*(r.names.binds for r in cells))
+    later = {}
+    for recorded in cells:
+        for name in recorded.names.deferred - anywhere:
             later.setdefault(name, recorded)
-        bound |= names.binds
     causes = []
     if now:
-        causes.append(Cause("outside-state", "variables defined before %mlops track (no recorded cell sets them): "
-                            + _names(now), _cells(now.values())))
+        parts = []
+        for name, reader in _ordered(now):
+            setter = next((r for r in cells if r.index > reader.index and name in r.names.binds), None)
+            parts.append(f"{name} (read by {reader.label}" + (f"; set only later, by {setter.label})" if setter else ")"))
+        causes.append(Cause("outside-state", "variables defined before %mlops track (no earlier recorded cell sets "
+                            "them): " + ", ".join(parts), _cells(now.values())))
     if later:
-        causes.append(Cause("outside-state", "functions read variables no recorded cell sets: " + _names(later)
-                            .replace("read by", "a function defined in"), _cells(later.values())))
+        causes.append(Cause("outside-state", "functions read variables no recorded cell sets: " + ", ".join(
+            f"{name} (a function defined in {r.label})" for name, r in _ordered(later)), _cells(later.values())))
     return causes
 
 
@@ -100,15 +109,14 @@ def lost_bindings(selected: list[Recorded], cells: list[Recorded]) -> list[Cause
     """Names a replayed cell reads that, in the replay's order, no earlier replayed cell binds, though an
     execution in the log did before it read them: a version of a cell edited since, or a cell the
     replay runs later (it was re-run after the reader)."""
-    names = {r.index: cell_names(r.python) for r in cells}
     kept = {r.index for r in selected}
     causes = []
     bound: set[str] = set()
     for reader in selected:
-        if names[reader.index].opaque:
+        if reader.names.opaque:
             break
-        for name in sorted(names[reader.index].reads - bound):
-            setters = [r for r in cells if r.index < reader.index and name in names[r.index].binds]
+        for name in sorted(reader.names.reads - bound):
+            setters = [r for r in cells if r.index < reader.index and name in r.names.binds]
             if not setters:
                 continue  # outside state: reported by outside_state()
             setter = setters[-1]
@@ -120,7 +128,7 @@ def lost_bindings(selected: list[Recorded], cells: list[Recorded]) -> list[Cause
                 causes.append(Cause("edited", f"{reader.label} read '{name}', set by {setter.label}: a version of cell "
                                     f"{(setter.cell_id or '?')[:12]} edited since, which no longer sets it "
                                     "(the reproduction runs each cell's last version)", _cells([reader, setter])))
-        bound |= names[reader.index].binds
+        bound |= reader.names.binds
     return causes
 
 

@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 from ..backend import session
 from ..datastore.repo import PIN_ENV
-from ..errors import MlopsUsageError
+from ..errors import MlopsUsageError, first_line
 from ..tracking.notebook_runs import ATTACH_ENV
 from ..tracking.provenance import NOTEBOOK_ENV
-from ..tracking.runs import RunHandle, start_run
+from ..tracking.runs import RunHandle, start_run, status_for_exception
 from .analysis import analyse, interrupted, prepare
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_runs
 from .original import Original, child_runs, load_original, packages
@@ -118,6 +118,18 @@ def _compared_children(original: Original, replayed: list[Any]) -> tuple[list[An
     return runs, len(original.children) - len(runs)
 
 
+def _store(handle: RunHandle, result: Reproduction, executed: Path) -> None:
+    """The executed notebook, the verdict and the report on the reproduction's run (what fails is noted)."""
+    handle.set_tags({VERDICT: result.verdict})
+    handle.log_text(_report(result), "reproduce/report.json")
+    try:
+        if executed.exists():
+            handle.log_artifact(executed, artifact_path="notebook")
+    except Exception as exc:  # noqa: BLE001 - the check's answer stands; say what was not stored
+        result.notes.append(Cause("store", f"the executed notebook was not stored with run {handle.run_id}: "
+                                  f"{first_line(exc)} (it is at {executed})"))
+
+
 def reproduce(run: str, *, to_python: ToPython, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
               exact: bool = False, timeout: float | None = None, kernel: str = "python3", cwd: str | None = None,
               progress: Callable[[str], None] | None = None) -> Reproduction:
@@ -154,7 +166,7 @@ def reproduce(run: str, *, to_python: ToPython, rtol: float = DEFAULT_RTOL, atol
         if progress:
             progress(f"re-executing {count} cell(s) of run '{original.name}' in a fresh kernel, into run "
                      f"{handle.run_id}")
-        nb = build_notebook(replayed, original.run_id, handle.run_id, kernel)
+        nb = build_notebook(replayed, original.run_id, handle.run_id, kernel, exact)
         outcome = run_notebook(nb, executed, env=_kernel_env(handle, original, original.pins, executed),
                                cwd=workdir, kernel=kernel, timeout=timeout)
         if outcome.status == "cancelled":
@@ -180,11 +192,11 @@ def reproduce(run: str, *, to_python: ToPython, rtol: float = DEFAULT_RTOL, atol
             pinned=dict(original.pins), exact=exact, superseded=superseded, duration_s=time.monotonic() - began,
             original_url=conf.ui_run_url(original.run.info.experiment_id, original.run_id),
             new_url=conf.ui_run_url(handle.experiment_id, handle.run_id), ui_hint=conf.ui_hint())
-        if executed.exists():
-            handle.log_artifact(executed, artifact_path="notebook")
-        handle.set_tags({VERDICT: result.verdict})
-        handle.log_text(_report(result), "reproduce/report.json")
+        _store(handle, result, executed)
         return result
+    except BaseException as exc:
+        status = status_for_exception(exc)
+        raise
     finally:
         card = handle.end(status)
         if result is not None and card.status != status:

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from ..backend import session, tags
 from ..datastore import api as data_api
 from ..errors import MlopsUsageError, StoreError, first_line
+from ..pipeline.step_runs import TAG_PIPELINE, TAG_STEP
 from ..tracking.codelog import read_records
 from ..tracking.queries import resolve_run
 
@@ -103,6 +104,9 @@ def _records(client: Any, run: Any) -> list[dict[str, Any]]:
         parent = run_tags.get(tags.PARENT)
         where = f": reproduce the notebook run it belongs to, {parent}" if parent else ""
         raise MlopsUsageError(f"{who} is the run of one %%mlops track cell{where}")
+    if run_tags.get(TAG_STEP):  # the runner's own params and metrics are on it, and its kernel got parameters
+        raise MlopsUsageError(f"{who} is step '{run_tags[TAG_STEP]}' of pipeline '{run_tags.get(TAG_PIPELINE)}': "
+                              f"re-run it with mlops run PIPELINE.yaml --only {run_tags[TAG_STEP]} --force")
     text = _artifact_text(client, info.run_id, CODE_LOG)
     if text is not None:
         with tempfile.TemporaryDirectory(prefix="mlops-reproduce-") as tmp:

@@ -60,15 +60,17 @@ def _code(source: str, meta: dict[str, Any], raises: bool = False) -> Any:
     return cell
 
 
-def build_notebook(cells: list[Recorded], original_id: str, new_id: str, kernel: str) -> Any:
-    """The notebook that replays ``cells`` into run ``new_id``."""
+def build_notebook(cells: list[Recorded], original_id: str, new_id: str, kernel: str, exact: bool = False) -> Any:
+    """The notebook that replays ``cells`` (from :func:`select`) into run ``new_id``."""
     import nbformat
 
+    what = ("every execution it recorded, as it happened" if exact else
+            "each cell it recorded once, in its last version, in the order the cells first ran")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
     nb.cells.append(nbformat.v4.new_markdown_cell(
-        f"Reproduction of run `{original_id}` by `mlops reproduce`: the cells it recorded, in the order they "
-        f"ran, re-executed in a fresh kernel into run `{new_id}`."))
+        f"Reproduction of run `{original_id}` by `mlops reproduce`: {what}, re-executed in a fresh kernel "
+        f"into run `{new_id}`."))
     nb.cells.append(_code(SETUP, {"role": "setup"}))
     for r in cells:
         if interrupted(r.record):

@@ -17,7 +17,7 @@ __all__ = ["Cause", "NotReproduced", "Reproduction", "ValueCheck"]
 
 # the order causes are listed in: what explains a difference for sure first
 CAUSE_ORDER = ("failed", "not-run", "outside-state", "file-changed", "interrupted", "missing-run", "edited",
-               "stale-input", "out-of-order", "environment", "unexplained")
+               "stale-input", "out-of-order", "environment", "unexplained", "store")
 HIDDEN_STATE = ("edited", "stale-input", "out-of-order")  # cannot change an exact replay's values
 
 
