@@ -235,3 +235,17 @@ def test_ctrl_c_ends_the_reproduction_killed_and_leaves_no_kernel(mlops_home, ml
     assert err.strip().endswith("mlops reproduce: interrupted")
     assert mlflow_client.get_run(new_id).info.status == "KILLED"
     assert _kernels_of(new_id) == []
+
+
+def test_a_timeout_stops_the_reproduction_and_says_so(mlops_home, mlflow_client, ip, monkeypatch):
+    project = mlops_home.parent
+    _papermill(project, "sleepy",
+               "%load_ext mlops_magics\n%mlops track --experiment repro --run-name sleepy",
+               "import os, time\ntime.sleep(float(os.environ.get('SLEEP_S', '0')))\nwaited = 1.0",
+               "%mlops stop")
+    monkeypatch.setenv("SLEEP_S", "600")  # the reproduction's kernel inherits it
+    result = ip.run_line_magic("mlops", "reproduce sleepy --timeout 20")
+    assert not result.reproduced and result.status == "FAILED"
+    assert result.causes[0].text == "the reproduction failed: timed out after 20 s; the kernel was killed"
+    assert _kernels_of(result.new_run_id) == []
+    assert mlflow_client.get_run(result.new_run_id).info.status == "FAILED"

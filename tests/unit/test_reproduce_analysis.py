@@ -156,3 +156,20 @@ def test_values_agree_by_numpys_rule(original, new, rtol, atol, ok):
     assert result.ok is ok
     if ok and isinstance(original, float) and not math.isnan(original):
         assert result.abs_diff == pytest.approx(abs(new - original))
+
+
+def test_the_saved_notebook_shows_cells_run_out_of_order_and_edited_since(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = x + 1"),
+                nbformat.v4.new_code_cell("z = y * 3")]
+    ids = [c.id for c in nb.cells]
+    nbformat.write(nb, tmp_path / "work.ipynb")
+    records = _log((ids[0], "x = 1"), (ids[2], "z = 2"), (ids[1], "y = x + 1"))  # the third cell ran second
+    cells = prepare(records, TO_PYTHON)
+    found = analyse(cells, cells, stale_tags={}, ended_ms=None, cwd=tmp_path, notebook=tmp_path / "work.ipynb")
+    texts = [c.text for c in found]
+    assert "In[3] (cell 2 of the notebook) ran after In[2] (cell 3)" in texts
+    assert ("cell 3 of work.ipynb was edited after its last run (In[2]): the saved notebook no longer has the code "
+            "that ran") in texts
