@@ -44,6 +44,7 @@ CLI_COMMANDS: dict[str, CliCommand] = {
     "history": CliCommand("models", "models", "add_history_arguments", "HISTORY_SUMMARY", "HISTORY_SUMMARY"),
     "promote": CliCommand("promote", "promote"),
     "rollback": CliCommand("rollback", "rollback"),
+    "reproduce": CliCommand("reproduce", "reproduce"),
     "run": CliCommand("run", "pipeline", "add_run_arguments", "RUN_SUMMARY", "RUN_DESCRIPTION"),
 }
 

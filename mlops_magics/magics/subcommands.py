@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..commands import data, drift, models, monitor, pipeline, promote, rollback, runs, status, validate
+from ..commands import data, drift, models, monitor, pipeline, promote, reproduce, rollback, runs, status, validate
 
 __all__ = ["COMMANDS", "Command"]
 
@@ -43,5 +43,6 @@ COMMANDS: dict[str, Command] = {
         Command("load", "load", "load a registered version as its native object: m = %mlops load churn@champion"),
         Command("rollback", "rollback", rollback.SUMMARY),
         Command("pipeline", "pipeline", pipeline.SUMMARY),
+        Command("reproduce", "reproduce", reproduce.SUMMARY),
     ]
 }

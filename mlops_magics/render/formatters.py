@@ -35,6 +35,7 @@ HTML_BUILDERS: dict[tuple[str, str], str] = {
     (f"{_CORE}.drift.quality", "QualityReport"): "quality_html:quality_html",
     (f"{_CORE}.monitoring.results", "MonitorCheck"): "monitor_html:monitor_card_html",
     (f"{_CORE}.datastore.diff", "DataDiff"): "data_html:diff_html",
+    (f"{_CORE}.reproduce.results", "Reproduction"): "reproduce_html:reproduction_html",
     (f"{_CORE}.result_table", "TableResult"): "tables:table_html",
 }
 # shown by a function of their own instead of one mimebundle (static HTML, then the widget that takes its

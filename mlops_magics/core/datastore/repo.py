@@ -20,7 +20,19 @@ from .objects import ObjectStore
 from .paths import StorePaths
 from .statcache import StatCache
 
-__all__ = ["DataRepo", "current_settings", "open_repo"]
+__all__ = ["PIN_ENV", "DataRepo", "current_settings", "open_repo", "pinned_versions"]
+
+PIN_ENV = "MLOPS_PIN_DATA"  # "train=v3,prices=v1": `train` / `train@latest` resolve to v3 (set by reproduce)
+
+
+def pinned_versions() -> dict[str, str]:
+    """The pins of ``MLOPS_PIN_DATA`` (a reproduction loads the versions the original run used)."""
+    pins = {}
+    for item in os.environ.get(PIN_ENV, "").split(","):
+        name, sep, ref = item.strip().partition("=")
+        if sep and name and ref:
+            pins[name] = ref
+    return pins
 
 
 class DataRepo:
@@ -55,8 +67,11 @@ class DataRepo:
         return sorted(p.stem for p in self.paths.manifests.glob("*.json") if not p.name.startswith("."))
 
     def resolve(self, spec: str) -> tuple[str, Version]:
-        """``NAME[@REF]`` -> (name, version), with one-line errors for unknown names and refs."""
+        """``NAME[@REF]`` -> (name, version), with one-line errors for unknown names and refs.
+        ``latest`` of a name pinned by ``MLOPS_PIN_DATA`` is the pinned version."""
         name, ref = parse_spec(spec)
+        if ref == "latest":
+            ref = pinned_versions().get(name, ref)
         manifest = self.manifest(name)
         if not manifest.versions:
             known = ", ".join(self.names()[:10]) or "none yet"
