@@ -87,6 +87,8 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = normalise(sys.argv[1:] if argv is None else argv)
+    # MLflow prints "View run ... at URL" on stdout when a run on a server ends: noise in a command's output
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     parser = build_parser(_command_word(argv))
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -7,15 +7,12 @@ reproduced (or a store failure), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ..commands import reproduce
 
 
 def run(args: argparse.Namespace) -> int:
-    # MLflow prints "View run ... at" on stdout when a run on a server ends; the result's last line says where
-    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     result = reproduce.execute(args, progress=lambda line: print(f"mlops reproduce: {line}", file=sys.stderr))
     print(repr(result))
     return 0 if result.reproduced else 1

@@ -40,7 +40,7 @@ def reference_of(spec: str) -> Any:
     """The reference summary behind ``--against`` (a table given as rows is summarised here)."""
     from ..core.drift.sources import load_source
     from ..core.drift.summary import ReferenceSummary, summarize
-    from ..core.monitoring.checks import quiet_downloads
+    from ..core.backend.quiet import quiet_downloads
 
     with quiet_downloads():
         value = load_source(spec, "reference")

@@ -42,6 +42,7 @@ class CellHooks:
         self.warned: set[str] = set()
         self._started = 0.0
         self._cell_id: str | None = None
+        self.execution_count: int | None = None  # the running cell's In [n]
 
     def register(self) -> None:
         events = self.shell.events
@@ -56,7 +57,11 @@ class CellHooks:
                 self.shell.events.unregister(name, callback)
 
     def python_source(self, raw: str) -> str:
-        """The cell as Python (magics and shell escapes turned into calls)."""
+        """The cell as Python (magics and shell escapes turned into calls). A ``%%mlops`` cell is its
+        body: that is the code that reads and binds the user's variables."""
+        first, _, body = raw.lstrip().partition("\n")
+        if first.startswith("%%mlops"):
+            raw = body
         try:
             return self.shell.transform_cell(raw)
         except Exception:  # noqa: BLE001 - a cell IPython cannot transform has nothing to record
@@ -66,6 +71,8 @@ class CellHooks:
     def pre_run_cell(self, info: Any) -> None:
         self._started = time.time()
         self._cell_id = getattr(info, "cell_id", None)
+        # IPython counts the cell (In [n]) before it runs: while it runs, execution_count is n + 1
+        self.execution_count = self.shell.execution_count - (1 if getattr(info, "store_history", False) else 0)
         run = notebook_runs.current()
         if run is not None:
             run.note_cell(None)

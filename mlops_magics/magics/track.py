@@ -132,7 +132,7 @@ def _track_cell(ctx: MagicContext, args: Any) -> Any:
         ),
         stale=stale,
         notebook=notebook_path(namespace),
-        execution_count=shell.execution_count,
+        execution_count=hooks.execution_count if hooks is not None else None,
     )
     display(outcome.card)
     if outcome.error is not None:

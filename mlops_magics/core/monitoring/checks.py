@@ -10,39 +10,23 @@ by the face (``report_html``), the core never renders.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+from ..backend.quiet import quiet_downloads
 from . import records
 from .capture_columns import SPECIAL
 from .options import MonitorSpec
 from .results import CheckPoint, MonitorCheck, TriggerOutcome
 
-__all__ = ["check", "quiet_downloads"]
+__all__ = ["check"]
 
 ReportBuilder = Callable[[Any], str]
 KEEP_SUMMARIES = 8
 # A version's stored reference never changes: read once per process (an --every loop, a notebook), keyed by
 # the store, the version, its run and its reference tag.
 _SUMMARIES: dict[tuple, Any] = {}
-
-
-@contextlib.contextmanager
-def quiet_downloads() -> Iterator[None]:
-    """No MLflow progress bar while reading a stored reference (one bar per artifact: noise in every check)."""
-    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-    saved = os.environ.get(key)
-    os.environ[key] = "false"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = saved
 
 
 def _reference(client: Any, spec: MonitorSpec) -> tuple[Any, Any]:

@@ -43,6 +43,7 @@ def store_reference(client: Any, run_id: str, summary: Any) -> str:
 def drift_reference(spec: str) -> Any:
     """The stored summary of ``NAME@REF`` when NAME is a registered model; None when it is not one."""
     from ..backend import session
+    from ..backend.quiet import quiet_downloads
     from ..drift.summary import ReferenceSummary
     from .refs import parse_ref, resolve
 
@@ -61,6 +62,6 @@ def drift_reference(spec: str) -> Any:
             f"{ref.name} v{version.version} has no stored drift reference; register it with "
             "--reference TRAINING_DATA to score batches against it"
         )
-    with tempfile.TemporaryDirectory(prefix="mlops-reference-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mlops-reference-") as tmp, quiet_downloads():
         local = client.download_artifacts(version.run_id, artifact, tmp)
         return ReferenceSummary.load(local)

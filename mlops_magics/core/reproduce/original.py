@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..backend import session, tags
+from ..backend.quiet import quiet_downloads
 from ..datastore import api as data_api
 from ..errors import MlopsUsageError, StoreError, first_line
 from ..pipeline.step_runs import TAG_PIPELINE, TAG_STEP
@@ -68,20 +67,6 @@ def child_runs(client: Any, experiment_id: str, run_id: str) -> list[Any]:
                               order_by=["attributes.start_time ASC"], max_results=1000)
 
 
-@contextlib.contextmanager
-def _no_progress_bar() -> Iterator[None]:
-    """MLflow draws a progress bar for every download: noise for one small file (the same switch as
-    monitoring's ``quiet_downloads``, which this layer cannot import)."""
-    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-    saved = os.environ.get(key)
-    os.environ[key] = "false"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = saved
 
 
 def _artifact_text(client: Any, run_id: str, path: str) -> str | None:
@@ -90,7 +75,7 @@ def _artifact_text(client: Any, run_id: str, path: str) -> str | None:
     try:
         if name not in {Path(a.path).name for a in client.list_artifacts(run_id, folder)}:
             return None
-        with tempfile.TemporaryDirectory(prefix="mlops-reproduce-") as tmp, _no_progress_bar():
+        with tempfile.TemporaryDirectory(prefix="mlops-reproduce-") as tmp, quiet_downloads():
             local = client.download_artifacts(run_id, path, tmp)
             return Path(local).read_text(encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 - the store's own error, in one line

@@ -32,7 +32,11 @@ def _root_name(node: ast.AST) -> str | None:
 
 
 def reads_and_writes(source: str) -> tuple[set[str], set[str]]:
-    """Names read before being bound in the cell, and names the cell binds or mutates."""
+    """Names read before being bound in the cell, and names the cell binds or mutates.
+
+    An assignment binds its targets after its value is evaluated (``x = x + 1`` and ``x += 1`` read
+    ``x``), so its stores count at the end of the statement.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -41,25 +45,39 @@ def reads_and_writes(source: str) -> tuple[set[str], set[str]]:
     loads: list[tuple[int, int, str]] = []
     first_store: dict[str, tuple[int, int]] = {}
 
-    def store(name: str | None, node: ast.AST) -> None:
+    def store(name: str | None, pos: tuple[int, int]) -> None:
         if name:
             writes.add(name)
-            pos = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
             first_store[name] = min(first_store.get(name, pos), pos)
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loads.append((node.lineno, node.col_offset, node.id))
-            else:
-                store(node.id, node)
-        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
-            store(_root_name(node), node)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            store(node.name, node)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                store((alias.asname or alias.name).split(".")[0], node)
+    def position(node: ast.AST) -> tuple[int, int]:
+        return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, ast.stmt):
+            continue
+        assigns = isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+        after = (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0)
+        if isinstance(stmt, ast.AugAssign):
+            name = _root_name(stmt.target)
+            if name:
+                loads.append((*position(stmt), name))
+        for node in ast.iter_child_nodes(stmt):
+            if isinstance(node, ast.stmt):
+                continue  # a nested statement is visited on its own
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name):
+                    if isinstance(sub.ctx, ast.Load):
+                        loads.append((sub.lineno, sub.col_offset, sub.id))
+                    else:
+                        store(sub.id, after if assigns else position(sub))
+                elif isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(sub.ctx, ast.Store):
+                    store(_root_name(sub), after if assigns else position(sub))
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            store(stmt.name, position(stmt))
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                store((alias.asname or alias.name).split(".")[0], position(stmt))
     reads = set()
     for line, col, name in loads:
         bound = first_store.get(name)
