@@ -142,7 +142,7 @@ def test_producing_run_remembers_which_cell_run_bound_a_variable(store):
 
 
 def test_unreachable_server_is_one_clear_error(mlops_home, monkeypatch):
-    from conftest import free_port
+    from jupyter_proc import free_port
 
     from mlops_magics.core.errors import StoreError
 
