@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from jupyter_proc import free_port  # noqa: F401 - tests import it from here
 from traitlets.config import Config
 
 
