@@ -18,6 +18,7 @@ def hooks_for(shell: Any) -> CellHooks | None:
 
 
 def _at_exit() -> None:
+    """End the notebook run and every other run of ours; wait for the background writer (a drain point)."""
     from ..core.tracking import notebook_runs, runs
 
     try:
@@ -48,4 +49,9 @@ def unload(shell: Any) -> None:
     if hooks is not None:
         hooks.unregister()
     atexit.unregister(_at_exit)
-    _at_exit()
+    from .hooks import print_reports
+
+    try:
+        _at_exit()
+    finally:
+        print_reports()

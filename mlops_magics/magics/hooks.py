@@ -1,6 +1,7 @@
 """IPython event hooks: record every executed cell (lineage for stale-state warnings, and the
-notebook run's code log). A hook never raises into the user's cell: a failure is shown once, as
-a one-line warning, and recording goes on with the next cell."""
+notebook run's code log), hand what live runs buffered to the background writer after each cell and
+print the writer's notes (a value MLflow refused, a failing store). A hook never raises into the user's
+cell: a failure is shown once, as a one-line warning, and recording goes on with the next cell."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable
 
-from ..core.tracking import notebook_runs
+from ..core.tracking import notebook_runs, runs, writer
 from ..core.tracking.codelog import CellRecord, source_hash
 from ..core.tracking.staleness import StateLineage
 
@@ -71,7 +72,15 @@ class CellHooks:
             run.note_cell(None)
 
     @_never_raises
+    def after_cell(self, result: Any) -> None:
+        """Live runs' buffered values to the writer (a kernel killed later loses only the running cell's);
+        the writer's notes printed, one line each."""
+        runs.hand_over_buffered()
+        print_reports()
+
+    @_never_raises
     def post_run_cell(self, result: Any) -> None:
+        self.after_cell(result)
         info = result.info
         raw = getattr(info, "raw_cell", "") or ""
         sha1 = source_hash(raw)
@@ -95,3 +104,9 @@ class CellHooks:
                 source=raw,
             )
         )
+
+
+def print_reports() -> None:
+    """The background writer's notes not shown yet, one line each on stderr."""
+    for line in writer.take_reports():
+        print(f"mlops: {line}", file=sys.stderr)

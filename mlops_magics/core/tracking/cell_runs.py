@@ -5,6 +5,10 @@ starts the run, scopes autolog to it, captures params and metrics by the rules o
 :mod:`.capture`, and ends the run FINISHED, FAILED (traceback stored) or KILLED (interrupt). It
 returns the cell's value, the run card and the exception, which the caller re-raises after
 showing the card: the run has always ended by then.
+
+What the cell logged, and the run's end, go to the background writer (:mod:`.writer`): the cell returns
+without waiting for the store, the card is made from the values in memory. An interrupted cell waits
+(a drain point): whoever reads the store next sees the run KILLED with every value.
 """
 
 from __future__ import annotations
@@ -88,7 +92,8 @@ def run_tracked_cell(
             error = exc
         _log_captured(handle, bindings, namespace, options, error)
     finally:
-        card = handle.end(runs.status_for_exception(error))
+        status = runs.status_for_exception(error)
+        card = handle.end(status, wait=status == "KILLED")
     if error is None:
         for name in [*bindings.literals, *bindings.computed]:
             _producers[name] = handle.run_id

@@ -1,0 +1,373 @@
+"""The background writer: a run's params, metrics, tags, small texts and its end go to the store after the
+cell, from one daemon thread per process, so a tracked cell costs next to nothing.
+
+What it guarantees:
+
+- **Order**: operations are stored in the order they were handed over (one thread, first in first out).
+  An operation the store fails (full disk, server gone, database locked) is held and retried, and the
+  ones behind it go on; MLflow accepts a run's values after its end, and a param cannot change value,
+  so a retried operation stores exactly what it would have stored in order.
+- **Durability**: each operation is appended to the spool (:mod:`.spool`, a local file, no ``fsync``)
+  before it is queued and marked done after it is stored. After a ``kill -9`` of the process the next
+  start on the store replays what the spool still owes (:func:`replay_dead_spools`, run by the warm-up
+  before dead runs are reaped), idempotently: a metric keeps its timestamp, so one stored twice is
+  stored once; a run that is no longer RUNNING keeps its status.
+- **Promptness**: the thread starts on an operation as soon as it is queued, so on an idle machine a
+  cell's values are in the store milliseconds after the cell ends. Other processes reading the store
+  directly (the JupyterLab panel, ``mlflow ui``) see them then.
+- **Drain points**: :func:`drain` waits until everything handed over is stored (or held by a failing
+  store). It runs before every read of runs through ``session.client()`` (runs, compare, register, the
+  panel's queries, ...), at ``%mlops stop``, ``%unload_ext``, interpreter exit (kernel shutdown) and
+  after an interrupted tracked cell. MLflow's own functions called in the same process
+  (``mlflow.get_run``) do not wait.
+- **Errors are kept**: an entry MLflow refuses is left out and named, the rest of its batch stored
+  (:mod:`.batches`); a failing store keeps the operation, in memory and in the spool, and
+  :meth:`Writer.wait` (``RunHandle.flush`` and ``end``) raises its one-line error. Each note is
+  reported once through :func:`take_reports` (the magics print them after the next cell).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..backend import session
+from ..backend.store_errors import store_errors
+from ..errors import MlopsError, StoreError, first_line
+from .batches import Pending, send
+from .spool import Spool, dead_spools, pending_ops, spool_folder
+
+__all__ = ["Write", "Writer", "close", "drain", "get", "replay_dead_spools", "take_reports", "wait"]
+
+RETRY_FIRST_S, RETRY_MAX_S = 0.2, 30.0
+
+
+@dataclass(eq=False)
+class Write:
+    """One hand-over: a run's entries, texts and (optionally) its end, stored in that order."""
+
+    seq: int
+    run_id: str
+    pending: Pending
+    texts: dict[str, str] = field(default_factory=dict)
+    end: tuple[str, int] | None = None  # (status, end time in ms)
+    handle: Any = None  # the RunHandle, told about refused entries (not spooled)
+    replay: bool = False  # from a dead process's spool: a terminated run keeps its status
+    error: BaseException | None = None  # the store's last failure while held
+    done: threading.Event = field(default_factory=threading.Event)
+    owner: "Writer | None" = None  # the writer it was handed to
+
+    def record(self, tracking_uri: str) -> dict[str, Any]:
+        """The spool line of this operation."""
+        p = self.pending
+        out: dict[str, Any] = {"op": self.seq, "uri": tracking_uri, "run": self.run_id}
+        if p.params:
+            out["p"] = {x.key: x.value for x in p.params}
+        if p.metrics:
+            out["m"] = [[x.key, x.value, x.timestamp, x.step] for x in p.metrics]
+        if p.tags:
+            out["t"] = {x.key: x.value for x in p.tags}
+        if self.texts:
+            out["x"] = self.texts
+        if self.end is not None:
+            out["end"] = list(self.end)
+        return out
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "Write":
+        from mlflow.entities import Metric, Param, RunTag
+
+        pending = Pending([Param(k, v) for k, v in record.get("p", {}).items()],
+                          [Metric(k, v, ts, step) for k, v, ts, step in record.get("m", [])],
+                          [RunTag(k, v) for k, v in record.get("t", {}).items()])
+        end = record.get("end")
+        return cls(int(record["op"]), record["run"], pending, dict(record.get("x", {})),
+                   (end[0], int(end[1])) if end else None, replay=True)
+
+
+def _upload_texts(client: Any, run_id: str, texts: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlops-artifacts-") as tmp:
+        for name, text in texts.items():
+            target = Path(tmp, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", errors="surrogatepass")
+        client.log_artifacts(run_id, tmp)
+
+
+def apply(client: Any, write: Write, notes: list[str]) -> None:
+    """Store ``write`` (each part forgotten once stored, so a retry goes on where it failed); entries MLflow
+    refuses are left out and named in ``notes``. A store failure raises (one line when we can name it)."""
+    if write.pending:
+        with store_errors():
+            left_out = send(client, write.run_id, write.pending, notes)
+        if write.handle is not None and (left_out.params or left_out.metrics):
+            write.handle._forget(left_out)
+    if write.texts:
+        with store_errors():
+            _upload_texts(client, write.run_id, write.texts)
+        write.texts = {}
+    if write.end is not None:
+        status, end_ms = write.end
+        with store_errors():
+            if not write.replay or client.get_run(write.run_id).info.status == "RUNNING":
+                client.set_terminated(write.run_id, status=status, end_time=end_ms)
+        write.end = None
+
+
+class Writer:
+    """The writer of one store (tracking URI) in this process: a queue, a thread, a spool."""
+
+    def __init__(self, tracking_uri: str, registry_uri: str, spool_dir: Path) -> None:
+        self.tracking_uri = tracking_uri
+        self.registry_uri = registry_uri
+        self.spool = Spool(spool_folder(spool_dir))
+        self._cond = threading.Condition()
+        self._queue: deque[Write] = deque()
+        self._held: list[Write] = []
+        self._busy = False
+        self._retry_now = False
+        self._closed = False
+        self._seq = 0
+        self._reports: list[str] = []
+        self._reported: set[tuple[int, str]] = set()
+        self._client: Any = None
+        self._thread = threading.Thread(target=self._loop, name="mlops-writer", daemon=True)
+        self._thread.start()
+
+    # -- the caller's side ------------------------------------------------------------------
+    def submit(self, run_id: str, pending: Pending, texts: dict[str, str] | None = None,
+               end: tuple[str, int] | None = None, handle: Any = None) -> Write:
+        """Spool and queue one operation; returns at once."""
+        with self._cond:
+            if self._closed:
+                raise StoreError("the background writer is closed (the session was reset); start a new run")
+            self._seq += 1
+            write = Write(self._seq, run_id, pending, dict(texts or {}), end, handle, owner=self)
+            self.spool.append(write.record(self.tracking_uri))
+            self._queue.append(write)
+            self._retry_now = self._retry_now or bool(self._held)
+            self._cond.notify_all()
+        return write
+
+    def wait(self, write: Write, timeout: float | None = None) -> None:
+        """Until ``write`` is stored; raise its one-line error when the store failed it (it is kept and
+        retried: with the next hand-over, the next drain, and every few seconds)."""
+        if threading.current_thread() is self._thread:
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not write.done.is_set() and not (write in self._held and not self._retry_now):
+                if not self._cond.wait(_left(deadline)) and deadline is not None and time.monotonic() >= deadline:
+                    break
+            error = None if write.done.is_set() else write.error
+        if error is not None:
+            raise error if isinstance(error, MlopsError) else StoreError(first_line(error))
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Until nothing handed over is waiting (held operations are retried once first); False when
+        ``timeout`` ran out or some operations are still held by a failing store."""
+        if threading.current_thread() is self._thread:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            if self._held:
+                self._retry_now = True
+                self._cond.notify_all()
+            while self._queue or self._busy or self._retry_now:
+                if not self._thread.is_alive():
+                    return False
+                if not self._cond.wait(_left(deadline)) and deadline is not None and time.monotonic() >= deadline:
+                    return False
+            return not self._held
+
+    def pending(self) -> int:
+        """Operations handed over and not stored yet (held ones included)."""
+        with self._cond:
+            return len(self._queue) + len(self._held) + (1 if self._busy else 0)
+
+    def take_reports(self) -> list[str]:
+        with self._cond:
+            out, self._reports = self._reports, []
+        return out
+
+    def close(self, timeout: float | None = 60) -> None:
+        """Drain (up to ``timeout`` s), stop the thread, release the spool (left for the next start to
+        replay when something is still pending)."""
+        self.drain(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            left = len(self._queue) + len(self._held) + (1 if self._busy else 0)
+        self.spool.close(pending=bool(left))
+
+    # -- the thread -------------------------------------------------------------------------
+    def _loop(self) -> None:
+        backoff = RETRY_FIRST_S
+        while True:
+            with self._cond:
+                while not self._queue and not self._retry_now and not self._closed:
+                    if self._held:
+                        if not self._cond.wait(backoff):
+                            self._retry_now = True
+                            backoff = min(backoff * 2, RETRY_MAX_S)
+                    else:
+                        self._cond.wait()
+                if self._closed:
+                    return  # what is left stays in the spool: the next start replays it
+                if self._retry_now:
+                    batch, self._held = self._held, []
+                    self._retry_now = False
+                else:
+                    batch = [self._queue.popleft()]
+                self._busy = True
+            for write in batch:
+                ok = self._store(write)
+                backoff = RETRY_FIRST_S if ok else backoff
+            with self._cond:
+                self._busy = False
+                if not self._queue and not self._held:
+                    self.spool.clear()
+                self._cond.notify_all()
+
+    def _store(self, write: Write) -> bool:
+        notes: list[str] = []
+        try:
+            if self._client is None:
+                from mlflow import MlflowClient
+
+                self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri)
+            apply(self._client, write, notes)
+        except BaseException as exc:  # noqa: BLE001 - kept and retried; said once, in one line
+            write.error = exc
+            with self._cond:
+                self._held.append(write)
+            self._report(write, f"{_run_name(write)}: {first_line(exc)} (kept, retried with the next write)")
+            return False
+        finally:
+            for note in notes:
+                self._report(write, f"{_run_name(write)}: {note}")
+                if write.handle is not None:
+                    write.handle._note(note)
+        write.error = None
+        write.done.set()
+        self.spool.append({"done": write.seq})
+        return True
+
+    def _report(self, write: Write, text: str) -> None:
+        with self._cond:
+            if (write.seq, text) not in self._reported:
+                self._reported.add((write.seq, text))
+                self._reports.append(text)
+
+
+def _run_name(write: Write) -> str:
+    name = getattr(write.handle, "name", None)
+    return f"run {name} ({write.run_id[:8]})" if name else f"run {write.run_id[:8]}"
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+# -- the process's writer ---------------------------------------------------------------------
+_writer: Writer | None = None
+_lock = threading.Lock()
+
+
+def get() -> Writer:
+    """The writer of the current store (started on first use)."""
+    global _writer
+    conf = session.settings()
+    with _lock:
+        if _writer is None or _writer.tracking_uri != conf.tracking_uri:
+            old, _writer = _writer, Writer(conf.tracking_uri, conf.registry_uri, conf.spool_dir)
+        else:
+            return _writer
+    if old is not None:
+        old.close()
+    return _writer
+
+
+def wait(write: Write, timeout: float | None = None) -> None:
+    """Wait until ``write`` is stored (see :meth:`Writer.wait`)."""
+    if write.owner is not None:
+        write.owner.wait(write, timeout)
+
+
+def drain(timeout: float | None = None) -> bool:
+    """Wait until everything this process handed over is stored (no writer yet: at once)."""
+    writer = _writer
+    return True if writer is None else writer.drain(timeout)
+
+
+def take_reports() -> list[str]:
+    """Notes of the writer not reported yet (refused entries, failing store), one line each."""
+    writer = _writer
+    return [] if writer is None else writer.take_reports()
+
+
+def close(timeout: float | None = 60) -> None:
+    """Drain and stop the writer (session reset, interpreter exit); a new one starts on the next write."""
+    global _writer
+    with _lock:
+        writer, _writer = _writer, None
+    if writer is not None:
+        writer.close(timeout)
+
+
+def _forget_after_fork() -> None:
+    global _writer, _lock
+    _writer, _lock = None, threading.Lock()  # the child has no writer thread: it starts its own
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+atexit.register(close)  # registered before runs' end_all_runs: at exit it runs after it
+
+
+# -- replay of dead processes' spools ----------------------------------------------------------
+def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
+    """Store what the spools of dead processes still owe, then remove them. Returns (operations
+    replayed, one-line problems). Operations the store refuses again are moved to ``failed-*.jsonl``
+    beside them (kept, not replayed again) and named."""
+    from mlflow import MlflowClient
+
+    replayed, problems = 0, []
+    clients: dict[str, Any] = {}
+    for path, fd in dead_spools(spool_dir):
+        try:
+            failed: list[dict[str, Any]] = []
+            errors: list[str] = []
+            for record in pending_ops(path):
+                uri = record.get("uri") or session.settings().tracking_uri
+                client = clients.setdefault(uri, MlflowClient(tracking_uri=uri))
+                notes: list[str] = []
+                try:
+                    apply(client, Write.from_record(record), notes)
+                    replayed += 1
+                except Exception as exc:  # noqa: BLE001 - kept in a failed-* file and named
+                    failed.append(record)
+                    errors.append(first_line(exc))
+                problems += [f"run {record.get('run', '?')[:8]} (replayed): {n}" for n in notes]
+            if failed:
+                keep = path.with_name(f"failed-{path.name}")
+                keep.write_text("".join(_json_line(r) for r in failed), encoding="utf-8", errors="surrogatepass")
+                problems.append(f"{len(failed)} writes of a process that died could not be stored ({errors[0]}); "
+                                f"kept in {keep}")
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+    return replayed, problems
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(record, separators=(",", ":")) + "\n"
