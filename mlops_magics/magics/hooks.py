@@ -43,6 +43,7 @@ class CellHooks:
         self.warned: set[str] = set()
         self._started = 0.0
         self._cell_id: str | None = None
+        self.cell_tree: Any = None  # a %%mlops track cell's parsed body: its lineage, with no second parse
 
     def register(self) -> None:
         events = self.shell.events
@@ -67,26 +68,32 @@ class CellHooks:
     def pre_run_cell(self, info: Any) -> None:
         self._started = time.time()
         self._cell_id = getattr(info, "cell_id", None)
+        self.cell_tree = None
         run = notebook_runs.current()
         if run is not None:
             run.note_cell(None)
 
+    def post_run_cell(self, result: Any) -> None:
+        self.record_cell(result)
+        self.after_cell()
+
     @_never_raises
-    def after_cell(self, result: Any) -> None:
-        """Live runs' buffered values to the writer (a kernel killed later loses only the running cell's);
-        the writer's notes printed, one line each."""
+    def after_cell(self) -> None:
+        """Live runs' buffered values to the writer (a kernel killed later loses only the running cell's),
+        the writer started on them, its notes printed (one line each)."""
         runs.hand_over_buffered()
+        writer.kick()
         print_reports()
 
     @_never_raises
-    def post_run_cell(self, result: Any) -> None:
-        self.after_cell(result)
+    def record_cell(self, result: Any) -> None:
         info = result.info
         raw = getattr(info, "raw_cell", "") or ""
         sha1 = source_hash(raw)
         ok = result.success
-        if ok:
-            self.lineage.record(self.python_source(raw), sha1, self._cell_id)
+        tree, self.cell_tree = self.cell_tree, None
+        if ok:  # a tracked cell's body binds the names, not the magic call IPython turns the cell into
+            self.lineage.record(tree if tree is not None else self.python_source(raw), sha1, self._cell_id)
         run = notebook_runs.current()
         if run is None:
             return

@@ -13,6 +13,7 @@ without waiting for the store, the card is made from the values in memory. An in
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -63,9 +64,10 @@ def run_tracked_cell(
     stale: list[StaleRead] | None = None,
     notebook: str | None = None,
     execution_count: int | None = None,
+    tree: ast.Module | None = None,
 ) -> CellOutcome:
-    """Run ``execute`` inside a new run and log what the cell bound."""
-    bindings = analyse_cell(source)
+    """Run ``execute`` inside a new run and log what the cell bound (``tree``: ``source`` already parsed)."""
+    bindings = analyse_cell(tree if tree is not None else source)
     parent_nb = notebook_runs.current()
     parent = parent_nb.handle if parent_nb is not None else runs.active_run()
     extra = {tags.CELL_HASH: source_hash(source)}

@@ -20,6 +20,7 @@ and :func:`active_run`.
 from __future__ import annotations
 
 import atexit
+import functools
 import getpass
 import os
 import socket
@@ -46,6 +47,8 @@ _stack: list["RunHandle"] = []
 _unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
 _stack_lock = threading.RLock()
 _experiments: dict[tuple[str, str], str] = {}
+_default_experiment: str | None = None  # MLflow's default-experiment providers' answer (asked once)
+_valid_keys: set[tuple[str, str]] = set()  # (kind, key) checked once per process: keys repeat (every cell, step)
 _heartbeat = None
 
 
@@ -72,7 +75,6 @@ class RunHandle:
         self._metrics: list[Any] = []
         self._tags: dict[str, str] = {}
         self._texts: dict[str, str] = {}
-        self._valid_keys: set[tuple[str, str]] = set()
         self._artifact_uri: str | None = None
         self._lock = threading.RLock()
 
@@ -135,10 +137,12 @@ class RunHandle:
             self._tags.update(checked)
 
     def _key(self, kind: str, key: Any) -> str:
-        text = str(key)
-        if (kind, text) not in self._valid_keys:  # keys repeat (a metric per step): check each once
+        text = key if type(key) is str else str(key)
+        if (kind, text) not in _valid_keys:  # keys repeat (a metric per step, the same names every cell)
             names.check_key(kind, text)
-            self._valid_keys.add((kind, text))
+            if len(_valid_keys) > 100_000:
+                _valid_keys.clear()
+            _valid_keys.add((kind, text))
         return text
 
     def log_text(self, text: str, artifact_file: str) -> None:
@@ -174,8 +178,9 @@ class RunHandle:
         if write is not None:
             writer.wait(write)
 
-    def _hand_over(self, end: tuple[str, int] | None = None) -> writer.Write | None:
-        """Give the buffered entries (and the run's end) to the writer; None when there was nothing."""
+    def _hand_over(self, end: tuple[str, int] | None = None, defer: bool = False) -> writer.Write | None:
+        """Give the buffered entries (and the run's end) to the writer; None when there was nothing.
+        ``defer``: the writer may wait for the end of the cell (see :meth:`.writer.Writer.submit`)."""
         from mlflow.entities import Param, RunTag
 
         with self._lock:
@@ -186,7 +191,7 @@ class RunHandle:
             try:
                 pending = Pending([Param(k, v) for k, v in params.items()], metrics,
                                   [RunTag(k, v) for k, v in run_tags.items()])
-                write = writer.get().submit(self.run_id, pending, texts, end, handle=self)
+                write = writer.get().submit(self.run_id, pending, texts, end, handle=self, defer=defer)
             except BaseException:  # nothing was handed over: keep it all (an interrupt, a closed writer)
                 self._params = {**params, **self._params}
                 self._metrics = metrics + self._metrics
@@ -230,7 +235,7 @@ class RunHandle:
             if self.fluent:
                 mlflow_active.pop(self.run_id, status)  # MLflow's active run no more; no store write
             end = (status, int(time.time() * 1000)) if self.owned else None
-            write = self._hand_over(end)
+            write = self._hand_over(end, defer=not wait)
         finally:
             _pop(self)
             with self._lock:
@@ -245,8 +250,7 @@ def _pop(handle: RunHandle) -> None:
         for group in (_stack, _unstacked):
             if handle in group:
                 group.remove(handle)
-        if not _stack and not _unstacked and _heartbeat is not None:
-            _heartbeat.stop()
+    # the heartbeat thread stays (idle without runs): starting a thread per tracked cell costs milliseconds
 
 
 def _start_heartbeat() -> None:
@@ -259,12 +263,24 @@ def _start_heartbeat() -> None:
 
 
 def _current_experiment_id() -> str:
-    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default."""
-    try:
-        from mlflow.tracking.fluent import _get_experiment_id  # no public getter exists
+    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default.
 
-        return _get_experiment_id() or "0"
-    except ImportError:  # pragma: no cover - guards against MLflow moving it
+    MLflow asks its default-experiment providers (Databricks notebook or job, ...) every time, trying to
+    import their modules (about 0.3 ms); their answer depends on where the process runs, so it is asked
+    once per process here.
+    """
+    global _default_experiment
+    try:
+        from mlflow.tracking import fluent  # no public getter exists
+
+        if getattr(fluent, "_active_experiment_id", None):
+            return fluent._active_experiment_id
+        if os.environ.get("MLFLOW_EXPERIMENT_NAME") or os.environ.get("MLFLOW_EXPERIMENT_ID"):
+            return fluent._get_experiment_id() or "0"
+        if _default_experiment is None:
+            _default_experiment = fluent._get_experiment_id() or "0"
+        return _default_experiment
+    except (ImportError, AttributeError):  # pragma: no cover - guards against MLflow moving it
         return os.environ.get("MLFLOW_EXPERIMENT_ID", "0")
 
 
@@ -310,6 +326,15 @@ def _safe_folder(name: str) -> str:
     return names.folder_name(name)  # never "..", never longer than a file name
 
 
+@functools.lru_cache(maxsize=1)
+def _user_name() -> str | None:
+    """The login name (looked up once: it costs a passwd lookup)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return None
+
+
 def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
     """Tags every run of ours carries (identity, liveness, source)."""
     values = {
@@ -319,10 +344,9 @@ def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
         tags.PID: str(os.getpid()),
         tags.HEARTBEAT: f"{time.time():.0f}",
     }
-    try:
-        values[tags.USER] = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        pass
+    user = _user_name()
+    if user:
+        values[tags.USER] = user
     if notebook:
         values[tags.NOTEBOOK] = notebook
         values[tags.SOURCE_NAME] = notebook

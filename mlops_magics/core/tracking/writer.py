@@ -44,9 +44,10 @@ from ..errors import MlopsError, StoreError, first_line
 from .batches import Pending, send
 from .spool import Spool, dead_spools, pending_ops, spool_folder
 
-__all__ = ["Write", "Writer", "close", "drain", "get", "replay_dead_spools", "take_reports", "wait"]
+__all__ = ["Write", "Writer", "close", "drain", "get", "kick", "replay_dead_spools", "take_reports", "wait"]
 
 RETRY_FIRST_S, RETRY_MAX_S = 0.2, 30.0
+DEFER_S = 0.05  # a deferred hand-over (a cell's end) waits at most this long for :func:`kick`
 
 
 @dataclass(eq=False)
@@ -133,6 +134,7 @@ class Writer:
         self._held: list[Write] = []
         self._busy = False
         self._retry_now = False
+        self._hold_until = 0.0  # deferred hand-overs wait until then, or a kick
         self._closed = False
         self._seq = 0
         self._reports: list[str] = []
@@ -143,8 +145,10 @@ class Writer:
 
     # -- the caller's side ------------------------------------------------------------------
     def submit(self, run_id: str, pending: Pending, texts: dict[str, str] | None = None,
-               end: tuple[str, int] | None = None, handle: Any = None) -> Write:
-        """Spool and queue one operation; returns at once."""
+               end: tuple[str, int] | None = None, handle: Any = None, defer: bool = False) -> Write:
+        """Spool and queue one operation; returns at once. A ``defer``-red one (a tracked cell's end) is
+        stored after :meth:`kick` (the end of the cell: the writer's thread does not compete with the
+        rest of the cell for the interpreter) or :data:`DEFER_S` seconds, whichever comes first."""
         with self._cond:
             if self._closed:
                 raise StoreError("the background writer is closed (the session was reset); start a new run")
@@ -153,8 +157,16 @@ class Writer:
             self.spool.append(write.record(self.tracking_uri))
             self._queue.append(write)
             self._retry_now = self._retry_now or bool(self._held)
+            self._hold_until = time.monotonic() + DEFER_S if defer else 0.0
             self._cond.notify_all()
         return write
+
+    def kick(self) -> None:
+        """Start on deferred hand-overs now."""
+        with self._cond:
+            if self._hold_until:
+                self._hold_until = 0.0
+                self._cond.notify_all()
 
     def wait(self, write: Write, timeout: float | None = None) -> None:
         """Until ``write`` is stored; raise its one-line error when the store failed it (it is kept and
@@ -162,6 +174,7 @@ class Writer:
         if threading.current_thread() is self._thread:
             return
         deadline = None if timeout is None else time.monotonic() + timeout
+        self.kick()
         with self._cond:
             while not write.done.is_set() and not (write in self._held and not self._retry_now):
                 if not self._cond.wait(_left(deadline)) and deadline is not None and time.monotonic() >= deadline:
@@ -177,9 +190,10 @@ class Writer:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
+            self._hold_until = 0.0
             if self._held:
                 self._retry_now = True
-                self._cond.notify_all()
+            self._cond.notify_all()
             while self._queue or self._busy or self._retry_now:
                 if not self._thread.is_alive():
                     return False
@@ -212,29 +226,41 @@ class Writer:
         backoff = RETRY_FIRST_S
         while True:
             with self._cond:
-                while not self._queue and not self._retry_now and not self._closed:
-                    if self._held:
-                        if not self._cond.wait(backoff):
-                            self._retry_now = True
-                            backoff = min(backoff * 2, RETRY_MAX_S)
-                    else:
-                        self._cond.wait()
-                if self._closed:
-                    return  # what is left stays in the spool: the next start replays it
-                if self._retry_now:
-                    batch, self._held = self._held, []
-                    self._retry_now = False
-                else:
-                    batch = [self._queue.popleft()]
+                batch = self._next(backoff)
+                if batch is None:
+                    return  # closed: what is left stays in the spool, the next start replays it
                 self._busy = True
+            failed = False
             for write in batch:
-                ok = self._store(write)
-                backoff = RETRY_FIRST_S if ok else backoff
+                failed = not self._store(write) or failed
+            backoff = min(backoff * 2, RETRY_MAX_S) if failed else RETRY_FIRST_S
             with self._cond:
                 self._busy = False
                 if not self._queue and not self._held:
                     self.spool.clear()
                 self._cond.notify_all()
+
+    def _next(self, backoff: float) -> list[Write] | None:
+        """(Holding the lock) wait for the next writes to store: held ones to retry, else the queue's
+        head once its deferral is over; None when the writer is closed."""
+        while True:
+            if self._closed:
+                return None
+            if self._retry_now:
+                batch, self._held = self._held, []
+                self._retry_now = False
+                return batch
+            if self._queue:
+                left = self._hold_until - time.monotonic()
+                if self._hold_until and left > 0:
+                    self._cond.wait(left)
+                    continue
+                return [self._queue.popleft()]
+            if self._held:
+                if not self._cond.wait(backoff):
+                    self._retry_now = True
+                continue
+            self._cond.wait()
 
     def _store(self, write: Write) -> bool:
         notes: list[str] = []
@@ -299,6 +325,13 @@ def wait(write: Write, timeout: float | None = None) -> None:
     """Wait until ``write`` is stored (see :meth:`Writer.wait`)."""
     if write.owner is not None:
         write.owner.wait(write, timeout)
+
+
+def kick() -> None:
+    """The cell is over: store what it handed over now (see :meth:`Writer.submit`)."""
+    writer = _writer
+    if writer is not None:
+        writer.kick()
 
 
 def drain(timeout: float | None = None) -> bool:
