@@ -55,7 +55,7 @@ def _wait_for_writer() -> None:
     writer.drain()
 
 
-session.add_warmup_task("store what killed processes left in their spools", _replay)
+session.add_warmup_task("replay what killed processes left", _replay)
 session.add_warmup_task("check for runs left by dead kernels", _reap)
 session.add_warmup_task("read the installed packages", _read_environment)
 session.add_warmup_task("resolve MLflow's run context", _resolve_context)

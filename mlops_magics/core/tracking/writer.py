@@ -103,23 +103,44 @@ def _upload_texts(client: Any, run_id: str, texts: dict[str, str]) -> None:
 
 
 def apply(client: Any, write: Write, notes: list[str]) -> None:
-    """Store ``write`` (each part forgotten once stored, so a retry goes on where it failed); entries MLflow
-    refuses are left out and named in ``notes``. A store failure raises (one line when we can name it)."""
+    """Store ``write``: its entries, its texts, its end, each part forgotten once stored (a retry goes on
+    where it failed), a failing part not stopping the next ones (a text the store cannot take does not keep
+    the run RUNNING). Entries MLflow refuses are left out and named in ``notes``. The first store failure
+    is raised at the end (one line when we can name it)."""
+    failure: BaseException | None = None
+    status_now = None
+    if write.replay:  # a dead process's write: the run may have been deleted or ended meanwhile
+        with store_errors():
+            info = client.get_run(write.run_id).info
+        if info.lifecycle_stage == "deleted":
+            raise StoreError(f"run {write.run_id} is deleted: its values cannot be stored")
+        status_now = info.status
     if write.pending:
-        with store_errors():
-            left_out = send(client, write.run_id, write.pending, notes)
-        if write.handle is not None and (left_out.params or left_out.metrics):
-            write.handle._forget(left_out)
+        try:
+            with store_errors():
+                left_out = send(client, write.run_id, write.pending, notes)
+            if write.handle is not None and (left_out.params or left_out.metrics):
+                write.handle._forget(left_out)
+        except Exception as exc:  # noqa: BLE001 - the unsent entries stay in write.pending
+            failure = exc
     if write.texts:
-        with store_errors():
-            _upload_texts(client, write.run_id, write.texts)
-        write.texts = {}
-    if write.end is not None:
+        try:
+            with store_errors():
+                _upload_texts(client, write.run_id, write.texts)
+            write.texts = {}
+        except Exception as exc:  # noqa: BLE001 - kept in write.texts
+            failure = failure or exc
+    if write.end is not None and not write.pending:  # never ended before its entries are in
         status, end_ms = write.end
-        with store_errors():
-            if not write.replay or client.get_run(write.run_id).info.status == "RUNNING":
-                client.set_terminated(write.run_id, status=status, end_time=end_ms)
-        write.end = None
+        try:
+            with store_errors():
+                if not write.replay or status_now == "RUNNING":
+                    client.set_terminated(write.run_id, status=status, end_time=end_ms)
+            write.end = None
+        except Exception as exc:  # noqa: BLE001 - kept in write.end
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 class Writer:
@@ -392,8 +413,8 @@ def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
             if failed:
                 keep = path.with_name(f"failed-{path.name}")
                 keep.write_text("".join(_json_line(r) for r in failed), encoding="utf-8", errors="surrogatepass")
-                problems.append(f"{len(failed)} writes of a process that died could not be stored ({errors[0]}); "
-                                f"kept in {keep}")
+                problems.append(f"{len(failed)} writes of a killed process kept in spool/writer/{keep.name} of "
+                                f"the store folder: {errors[0]}")
             path.unlink(missing_ok=True)
         finally:
             os.close(fd)
