@@ -140,9 +140,15 @@ class Heartbeat:
         self._stop.set()
 
     def _loop(self) -> None:
-        client = self._client_factory()
         while not self._stop.wait(heartbeat_seconds()):
-            for run_id in list(self._runs()):
+            run_ids = list(self._runs())
+            if not run_ids:
+                continue  # idle: the thread stays for the next run (a thread start per run costs ms)
+            try:
+                client = self._client_factory()  # the current store's (the session may have switched)
+            except Exception:  # noqa: BLE001 - no store right now: the next beat retries
+                continue
+            for run_id in run_ids:
                 try:
                     client.set_tag(run_id, tags.HEARTBEAT, f"{time.time():.0f}")
                 except Exception:  # a missed beat is harmless; the next one retries
