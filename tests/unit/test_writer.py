@@ -19,7 +19,7 @@ from mlops_magics.core.backend import session
 from mlops_magics.core.errors import StoreError
 from mlops_magics.core.tracking import runs, writer
 from mlops_magics.core.tracking.cell_runs import CellOptions, run_tracked_cell
-from mlops_magics.core.tracking.spool import pending_ops, spool_folder
+from mlops_magics.core.tracking.spool import Spool, pending_ops, spool_folder
 
 
 def _spools(home) -> list:
@@ -64,9 +64,10 @@ def test_the_cells_run_is_mlflows_active_run_while_it_runs_and_not_after(mlops_h
     assert run.data.tags["mlflow.source.type"] and run.data.tags["mlflow.user"]  # MLflow's context tags
 
 
-def test_hand_overs_wait_in_the_spool_in_order_until_stored(mlops_home, mlflow_client):
+def test_hand_overs_wait_in_the_spool_in_order_until_stored(mlops_home, mlflow_client, monkeypatch):
     """While another process holds the store's write lock, what a run hands over waits in the spool, in
-    order, unmarked; once the lock is gone a drain stores all of it and the spool is emptied."""
+    order, unmarked; once the lock is gone a drain stores all of it and only one empty file is left."""
+    monkeypatch.setattr(Spool, "SEGMENT_OPS", 2)  # a file per two hand-overs
     handle = runs.start_run("script", run_name="ordered")
     lock = sqlite3.connect(mlops_home / "mlflow.db", isolation_level=None, timeout=30)
     lock.execute("BEGIN IMMEDIATE")
@@ -74,7 +75,9 @@ def test_hand_overs_wait_in_the_spool_in_order_until_stored(mlops_home, mlflow_c
         for step in range(3):
             handle.log_metrics({"loss": 1.0 / (step + 1)}, step=step)
             runs.hand_over_buffered()  # what the end of each cell does
-        owed = pending_ops(writer.get().spool.path)
+        files = _spools(mlops_home)
+        assert len(files) == 2
+        owed = [op for path in files for op in pending_ops(path)]
         assert [[m[3] for m in op["m"]] for op in owed] == [[0], [1], [2]]
         assert [op["op"] for op in owed] == sorted(op["op"] for op in owed)
     finally:
@@ -84,7 +87,8 @@ def test_hand_overs_wait_in_the_spool_in_order_until_stored(mlops_home, mlflow_c
     assert writer.drain() is True
     assert [m.step for m in mlflow_client.get_metric_history(handle.run_id, "loss")] == [0, 1, 2]
     assert mlflow_client.get_run(handle.run_id).info.status == "FINISHED"
-    assert writer.get().spool.path.stat().st_size == 0
+    (left,) = _spools(mlops_home)
+    assert left.stat().st_size == 0
     writer.take_reports()  # the locked store was reported ("kept, retried"); not what this test checks
 
 

@@ -1,10 +1,10 @@
 """The background writer's spool: what a process handed to its writer, kept on local disk until stored.
 
-One JSON-lines file per writer, ``MLOPS_HOME/spool/writer/HOST-PID-TOKEN.jsonl``, held under an exclusive
-``flock`` for the writer's whole life (the kernel drops the lock when the process dies, however it dies).
-A line ``{"op": N, ...}`` is appended when an operation is handed over, ``{"done": N}`` when it is stored;
-the file is emptied whenever everything is stored and removed when the writer closes with nothing
-pending. An append is a plain ``write`` (no ``fsync``): it survives a ``kill -9`` of the process, not a
+JSON-lines files, ``MLOPS_HOME/spool/writer/HOST-PID-TOKEN-NNNNNN.jsonl``, each held under an exclusive
+``flock`` while its writer lives (the kernel drops the lock when the process dies, however it dies). A line
+``{"op": N, ...}`` is appended when an operation is handed over, ``{"done": N}`` when it is stored; a
+file holds at most 64 operations, is removed once all of them are stored (the newest one is emptied
+instead), and every file with nothing owed is removed when the writer closes. An append is a plain ``write`` (no ``fsync``): it survives a ``kill -9`` of the process, not a
 power cut. A file nobody holds locked belongs to a process that is gone: :func:`dead_spools` finds
 them, :func:`pending_ops` reads what they still owe (a torn last line is skipped).
 """
@@ -52,74 +52,126 @@ def _pid_alive(pid: int) -> bool:  # pragma: no cover - only without flock
     return True
 
 
+class _Segment:
+    """One spool file: its descriptor (locked), its size, the operations in it not stored yet."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self.fd, self.size = path, fd, 0
+        self.ops = 0
+        self.undone: set[int] = set()
+
+
 class Spool:
-    """This process's spool file (created at the first append)."""
+    """This process's spool: files of at most :attr:`SEGMENT_OPS` operations each (created on demand), so
+    a long burst that keeps the writer busy leaves behind only files still owed, not everything ever logged."""
+
+    SEGMENT_OPS = 64
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.path: Path | None = None
-        self._fd: int | None = None
-        self._size = 0
+        self._name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._segments: list[_Segment] = []
+        self._opened = 0
+        self._of: dict[int, _Segment] = {}  # operation number -> its segment
         self._lock = threading.Lock()
         self._closed = False
         self.failed = False  # an append did not reach the disk (full): that operation lives in memory only
 
-    def _open(self) -> int:
+    @property
+    def path(self) -> Path | None:
+        """The file new operations go to."""
+        return self._segments[-1].path if self._segments else None
+
+    def _open(self) -> _Segment:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = f"{self._name}-{self._opened:06d}"  # a process's files sort in the order they were made
+        self._opened += 1
         tmp = self.folder / f".{name}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         _lock(fd)  # taken before the file has its listed name: no one can mistake it for a dead one
-        self.path = self.folder / f"{name}.jsonl"
-        os.replace(tmp, self.path)
-        return fd
+        path = self.folder / f"{name}.jsonl"
+        os.replace(tmp, path)
+        segment = _Segment(path, fd)
+        self._segments.append(segment)
+        return segment
 
-    def append(self, record: dict[str, Any]) -> bool:
-        """Append one record; False when it could not be written (the file is left without a torn line)."""
+    def _write(self, segment: _Segment, record: dict[str, Any]) -> bool:
         data = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass")
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(segment.fd, view):]
+        except OSError:
+            self.failed = True
+            try:
+                os.ftruncate(segment.fd, segment.size)  # no torn line left behind
+            except OSError:
+                pass
+            return False
+        segment.size += len(data)
+        return True
+
+    def append(self, seq: int, record: dict[str, Any]) -> bool:
+        """Append operation ``seq``; False when it could not be written (it then lives in memory only)."""
         with self._lock:
             if self._closed:
                 return False
             try:
-                if self._fd is None:
-                    self._fd = self._open()
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._fd, view):]
+                segment = self._segments[-1] if self._segments else None
+                if segment is None or segment.ops >= self.SEGMENT_OPS:
+                    segment = self._open()
             except OSError:
                 self.failed = True
-                if self._fd is not None:
-                    try:
-                        os.ftruncate(self._fd, self._size)
-                    except OSError:
-                        pass
                 return False
-            self._size += len(data)
+            if not self._write(segment, record):
+                return False
+            segment.ops += 1
+            segment.undone.add(seq)
+            self._of[seq] = segment
             return True
 
-    def clear(self) -> None:
-        """Everything handed over is stored: empty the file."""
+    def done(self, seq: int) -> None:
+        """Operation ``seq`` is stored: marked so; a full file with nothing left owed is removed."""
         with self._lock:
-            if self._fd is not None and self._size:
+            segment = self._of.pop(seq, None)
+            if segment is None or self._closed:
+                return
+            self._write(segment, {"done": seq})
+            segment.undone.discard(seq)
+            if not segment.undone and segment is not self._segments[-1]:
+                self._remove(segment)
+
+    def _remove(self, segment: _Segment) -> None:
+        try:
+            segment.path.unlink()
+        except OSError:
+            pass
+        os.close(segment.fd)
+        self._segments.remove(segment)
+
+    def clear(self) -> None:
+        """Everything handed over is stored: keep one empty file."""
+        with self._lock:
+            for segment in self._segments[:-1]:
+                if not segment.undone:
+                    self._remove(segment)
+            if self._segments and not self._segments[-1].undone and self._segments[-1].size:
                 try:
-                    os.ftruncate(self._fd, 0)
-                    self._size = 0
+                    os.ftruncate(self._segments[-1].fd, 0)
+                    self._segments[-1].size = 0
                 except OSError:
                     pass
 
-    def close(self, pending: bool) -> None:
-        """Release the file: removed when nothing is ``pending``, else left for the next start to replay."""
+    def close(self) -> None:
+        """Release the files: those with nothing owed are removed, the others left for the next start."""
         with self._lock:
             self._closed = True
-            if self._fd is None:
-                return
-            if not pending and self.path is not None:
-                try:
-                    self.path.unlink()
-                except OSError:
-                    pass
-            os.close(self._fd)
-            self._fd = None
+            for segment in list(self._segments):
+                if not segment.undone:
+                    self._remove(segment)
+                else:
+                    os.close(segment.fd)
+            self._segments.clear()
 
 
 def dead_spools(spool_dir: Path) -> Iterator[tuple[Path, int]]:

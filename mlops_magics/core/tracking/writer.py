@@ -48,6 +48,7 @@ __all__ = ["Write", "Writer", "close", "drain", "get", "kick", "replay_dead_spoo
 
 RETRY_FIRST_S, RETRY_MAX_S = 0.2, 30.0
 DEFER_S = 0.05  # a deferred hand-over (a cell's end) waits at most this long for :func:`kick`
+MAX_QUEUED = 16  # hand-overs waiting (of up to 1000 values each) before a hand-over waits for the writer
 
 
 @dataclass(eq=False)
@@ -167,15 +168,22 @@ class Writer:
     # -- the caller's side ------------------------------------------------------------------
     def submit(self, run_id: str, pending: Pending, texts: dict[str, str] | None = None,
                end: tuple[str, int] | None = None, handle: Any = None, defer: bool = False) -> Write:
-        """Spool and queue one operation; returns at once. A ``defer``-red one (a tracked cell's end) is
-        stored after :meth:`kick` (the end of the cell: the writer's thread does not compete with the
-        rest of the cell for the interpreter) or :data:`DEFER_S` seconds, whichever comes first."""
+        """Spool and queue one operation; returns at once unless :data:`MAX_QUEUED` are already waiting (a
+        burst of logging faster than the store then goes at the store's pace: memory stays bounded). A
+        ``defer``-red one (a tracked cell's end) is stored after :meth:`kick` (the end of the cell: the
+        writer's thread does not compete with the rest of the cell for the interpreter) or :data:`DEFER_S`
+        seconds, whichever comes first."""
         with self._cond:
+            while (len(self._queue) >= MAX_QUEUED and not self._closed and self._thread.is_alive()
+                   and threading.current_thread() is not self._thread):  # a burst faster than the store
+                self._hold_until = 0.0
+                self._cond.notify_all()
+                self._cond.wait()
             if self._closed:
                 raise StoreError("the background writer is closed (the session was reset); start a new run")
             self._seq += 1
             write = Write(self._seq, run_id, pending, dict(texts or {}), end, handle, owner=self)
-            self.spool.append(write.record(self.tracking_uri))
+            self.spool.append(write.seq, write.record(self.tracking_uri))
             self._queue.append(write)
             self._retry_now = self._retry_now or bool(self._held)
             self._hold_until = time.monotonic() + DEFER_S if defer else 0.0
@@ -239,8 +247,7 @@ class Writer:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-            left = len(self._queue) + len(self._held) + (1 if self._busy else 0)
-        self.spool.close(pending=bool(left))
+        self.spool.close()
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -304,7 +311,7 @@ class Writer:
                     write.handle._note(note)
         write.error = None
         write.done.set()
-        self.spool.append({"done": write.seq})
+        self.spool.done(write.seq)
         return True
 
     def _report(self, write: Write, text: str) -> None:
