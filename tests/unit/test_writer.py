@@ -4,7 +4,6 @@ the next start, idempotently. Real embedded store, real processes (one killed wi
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal

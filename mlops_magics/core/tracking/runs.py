@@ -33,7 +33,7 @@ from typing import Any
 from .. import names
 from ..backend import session, tags
 from ..backend.store_errors import store_errors
-from ..errors import MlopsUsageError, StoreError, first_line
+from ..errors import MlopsUsageError, StoreError
 from ..names import short_repr as short
 from . import mlflow_active, writer
 from .batches import MAX_METRICS, Pending
@@ -188,18 +188,18 @@ class RunHandle:
             if not (params or metrics or run_tags or texts or end):
                 return None
             self._params, self._metrics, self._tags, self._texts = {}, [], {}, {}
-            try:
-                pending = Pending([Param(k, v) for k, v in params.items()], metrics,
-                                  [RunTag(k, v) for k, v in run_tags.items()])
-                write = writer.get().submit(self.run_id, pending, texts, end, handle=self, defer=defer)
-            except BaseException:  # nothing was handed over: keep it all (an interrupt, a closed writer)
+            self.logged_params.update(params)
+        try:  # not holding the lock: a full queue makes this wait for the writer, which may need it
+            pending = Pending([Param(k, v) for k, v in params.items()], metrics,
+                              [RunTag(k, v) for k, v in run_tags.items()])
+            return writer.get().submit(self.run_id, pending, texts, end, handle=self, defer=defer)
+        except BaseException:  # nothing was handed over: keep it all (an interrupt, a closed writer)
+            with self._lock:
                 self._params = {**params, **self._params}
                 self._metrics = metrics + self._metrics
                 self._tags = {**run_tags, **self._tags}
                 self._texts = {**texts, **self._texts}
-                raise
-            self.logged_params.update(params)
-        return write
+            raise
 
     def _note(self, note: str) -> None:
         """A note of the writer about this run (an entry MLflow refused), kept with the run card too."""
