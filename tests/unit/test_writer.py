@@ -261,3 +261,16 @@ def test_an_older_store_is_switched_to_wal_when_opened(mlops_home):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
+
+
+def test_a_burst_faster_than_the_store_waits_for_it_and_loses_nothing(mlops_home, mlflow_client):
+    handle = runs.start_run("script", run_name="burst")
+    most = 0
+    for step in range(40_000):
+        handle.log_metrics({"x": float(step)}, step=step)
+        if step % 1000 == 999:
+            most = max(most, writer.get().pending())
+    assert most <= writer.MAX_QUEUED + 1  # queued + the one being stored: memory stays bounded
+    handle.end()
+    history = mlflow_client.get_metric_history(handle.run_id, "x")
+    assert sorted(m.step for m in history) == list(range(40_000))
