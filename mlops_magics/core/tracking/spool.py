@@ -174,6 +174,18 @@ class Spool:
             self._segments.clear()
 
 
+    def forget(self) -> None:
+        """In a forked child: close the files inherited from the parent (they, and their locks, stay the
+        parent's). No lock taken: another thread may have held it at the fork."""
+        self._closed = True
+        for segment in self._segments:
+            try:
+                os.close(segment.fd)
+            except OSError:
+                pass
+        self._segments = []
+
+
 def dead_spools(spool_dir: Path) -> Iterator[tuple[Path, int]]:
     """Spool files of processes that are gone, each yielded with its file descriptor open and locked (the
     caller closes it once the file is replayed and removed: no other process replays it meanwhile)."""
@@ -188,7 +200,7 @@ def dead_spools(spool_dir: Path) -> Iterator[tuple[Path, int]]:
         except OSError:
             continue  # replayed and removed by another process meanwhile
         if fcntl is None:  # pragma: no cover
-            pid = path.stem.split("-")[-2]
+            pid = path.stem.rsplit("-", 3)[-3]  # HOST-PID-TOKEN-NNNNNN
             if pid.isdigit() and _pid_alive(int(pid)):
                 os.close(fd)
                 continue

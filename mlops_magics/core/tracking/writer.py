@@ -385,7 +385,9 @@ def close(timeout: float | None = 60) -> None:
 
 def _forget_after_fork() -> None:
     global _writer, _lock
-    _writer, _lock = None, threading.Lock()  # the child has no writer thread: it starts its own
+    old, _writer, _lock = _writer, None, threading.Lock()  # the child has no writer thread: it starts its own
+    if old is not None:
+        old.spool.forget()
 
 
 if hasattr(os, "register_at_fork"):
