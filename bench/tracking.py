@@ -8,8 +8,12 @@ Targets:
     literal assignments (params) and 100 computed float assignments (metrics), run card display
     included; MLflow's is a direct function call (no shell around it), so the comparison is
     conservative.
-(a') the same cell against MLflow used the way its experts use it: ``mlflow.log_params(dict)`` and
-    ``mlflow.log_metrics(dict)`` (two batched calls) inside ``start_run``: at most 0.5x (issue 17).
+(a') what the same cell adds to the user's cell (the tracked cell minus the same cell untracked, paired
+    repetition by repetition) against what MLflow used the way its experts use it adds:
+    ``mlflow.log_params(dict)`` and ``mlflow.log_metrics(dict)`` (two batched calls) inside ``start_run``:
+    at most 0.5x (issue 17: "the time a tracked cell adds to the user's cell ... at most 0.5x MLflow's
+    batched calls for the 20 + 100 case"). The whole tracked cell against the same calls is printed too
+    (informational): it also holds what the untracked cell costs (parsing and running 120 lines).
 (a'') the same cell against MLflow's own async logging (``log_params`` / ``log_metrics`` with
     ``synchronous=False`` inside ``start_run``): at most 1.0x (ours: issue 17 asks for the comparison,
     names no number).
@@ -63,11 +67,14 @@ PARAMS = {f"p{i}": _param_value(i) for i in range(N_PARAMS)}
 METRICS = {f"m{i}": i * 0.731 + 0.5 for i in range(N_METRICS)}
 
 
-def tracked_cell_source() -> str:
-    lines = ["%%mlops track --run-name bench-cell"]
-    lines += [f"{name} = {value!r}" for name, value in PARAMS.items()]          # literal -> params
+def cell_body() -> str:
+    lines = [f"{name} = {value!r}" for name, value in PARAMS.items()]           # literal -> params
     lines += [f"m{i} = {i} * 0.731 + _base" for i in range(N_METRICS)]          # computed -> metrics
     return "\n".join(lines) + "\n"
+
+
+def tracked_cell_source() -> str:
+    return "%%mlops track --run-name bench-cell\n" + cell_body()
 
 
 def plain_mlflow(experiment_id: str) -> None:
@@ -147,26 +154,32 @@ def bench_cell_vs_mlflow(shell, reps: int, label: str) -> list[Row]:
 
     from mlops_magics.core.backend import session
 
-    source = tracked_cell_source()
+    source, untracked_source = tracked_cell_source(), cell_body()
     experiment_id = mlflow.MlflowClient(session.settings().tracking_uri).get_experiment_by_name("Default").experiment_id
     mlflow.set_tracking_uri(session.settings().tracking_uri)  # the same store (already so after %load_ext)
     for _ in range(2):  # warm-up: first runs import and cache things
         run_cell(shell, source)
+        run_cell(shell, untracked_source)
         plain_mlflow(experiment_id)
         batched_mlflow(experiment_id)
         timed_async(experiment_id)
-    ours, per_value, batched, queued = [], [], [], []
+    ours, untracked, per_value, batched, queued = [], [], [], [], []
     for _ in range(reps):
         ours.append(run_cell(shell, source))
+        untracked.append(run_cell(shell, untracked_source))
         per_value.append(timed(plain_mlflow, experiment_id))
         batched.append(timed(batched_mlflow, experiment_id))
         queued.append(timed_async(experiment_id))
     check_logged("bench-cell")
     check_logged("bench-async")
+    added = [o - u for o, u in zip(ours, untracked)]
     rows = [Row(f"(a) {label}, vs per value", ours, per_value, f"ratio <= {RATIO_TARGET}", None),
-            Row(f"(a') {label}, vs batched", ours, batched, f"ratio <= {BATCHED_TARGET}", None),
+            Row(f"(a') {label}, added, vs batched", added, batched, f"ratio <= {BATCHED_TARGET}", None,
+                note=f"added = tracked cell - the same cell untracked, paired: medians {median(ours) * 1000:.1f} ms "
+                     f"- {median(untracked) * 1000:.1f} ms"),
+            Row(f"(a') {label}, whole cell, vs batched", ours, batched, "(informational)", None),
             Row(f"(a'') {label}, vs MLflow async", ours, queued, f"ratio <= {ASYNC_TARGET}", None)]
-    for row, target in zip(rows, (RATIO_TARGET, BATCHED_TARGET, ASYNC_TARGET)):
+    for row, target in ((rows[0], RATIO_TARGET), (rows[1], BATCHED_TARGET), (rows[3], ASYNC_TARGET)):
         row.passed = row.ratio <= target
     return rows
 
