@@ -4,6 +4,7 @@ the next start, idempotently. Real embedded store, real processes (one killed wi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -274,3 +275,25 @@ def test_a_burst_faster_than_the_store_waits_for_it_and_loses_nothing(mlops_home
     handle.end()
     history = mlflow_client.get_metric_history(handle.run_id, "x")
     assert sorted(m.step for m in history) == list(range(40_000))
+
+
+def test_a_store_that_does_not_answer_at_replay_leaves_the_spool_for_the_next_start(doomed_spool, mlops_home,
+                                                                                   mlflow_client, monkeypatch):
+    from conftest import free_port
+
+    run_id, spool = doomed_spool
+    original = spool.read_text()
+    port = free_port()  # nothing listens there
+    spool.write_text(original.replace(json.dumps(session.settings().tracking_uri)[1:-1],
+                                      f"http://127.0.0.1:{port}"))
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    problems = _recover()
+    assert len(problems) == 1 and "retried at the next start" in problems[0] and spool.name in problems[0]
+    assert spool.exists() and not list(spool_folder(mlops_home / "spool").glob("failed-*"))
+    spool.write_text(original)  # the store answers again (here: the records name the embedded store)
+    assert _recover() == []
+    assert not spool.exists()
+    run = mlflow_client.get_run(run_id)  # the reaper's KILLED (a guess) gave way to the spooled end
+    assert run.info.status == "FINISHED" and "mlops.reaped" not in run.data.tags
+    assert len(mlflow_client.get_metric_history(run_id, "loss")) == 2500

@@ -11,7 +11,8 @@ What it guarantees:
   before it is queued and marked done after it is stored. After a ``kill -9`` of the process the next
   start on the store replays what the spool still owes (:func:`replay_dead_spools`, run by the warm-up
   before dead runs are reaped), idempotently: a metric keeps its timestamp, so one stored twice is
-  stored once; a run that is no longer RUNNING keeps its status.
+  stored once; a run that is no longer RUNNING keeps its status (unless the reaper ended it KILLED while
+  its spool waited for a store that did not answer: then the spooled end is the true one).
 - **Promptness**: the thread starts on an operation as soon as it is queued, so on an idle machine a
   cell's values are in the store milliseconds after the cell ends. Other processes reading the store
   directly (the JupyterLab panel, ``mlflow ui``) see them then.
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..backend import session
+from ..backend import session, tags
 from ..backend.store_errors import store_errors
 from ..errors import MlopsError, StoreError, first_line
 from .batches import Pending, send
@@ -109,13 +110,14 @@ def apply(client: Any, write: Write, notes: list[str]) -> None:
     the run RUNNING). Entries MLflow refuses are left out and named in ``notes``. The first store failure
     is raised at the end (one line when we can name it)."""
     failure: BaseException | None = None
-    status_now = None
+    may_end, reaped = not write.replay, False
     if write.replay:  # a dead process's write: the run may have been deleted or ended meanwhile
         with store_errors():
-            info = client.get_run(write.run_id).info
-        if info.lifecycle_stage == "deleted":
+            run = client.get_run(write.run_id)
+        if run.info.lifecycle_stage == "deleted":
             raise StoreError(f"run {write.run_id} is deleted: its values cannot be stored")
-        status_now = info.status
+        reaped = tags.REAPED in run.data.tags  # KILLED by the reaper, a guess: the spooled end knows better
+        may_end = run.info.status == "RUNNING" or reaped
     if write.pending:
         try:
             with store_errors():
@@ -135,8 +137,10 @@ def apply(client: Any, write: Write, notes: list[str]) -> None:
         status, end_ms = write.end
         try:
             with store_errors():
-                if not write.replay or status_now == "RUNNING":
+                if may_end:
                     client.set_terminated(write.run_id, status=status, end_time=end_ms)
+                    if reaped:
+                        client.delete_tag(write.run_id, tags.REAPED)
             write.end = None
         except Exception as exc:  # noqa: BLE001 - kept in write.end
             failure = failure or exc
@@ -398,8 +402,9 @@ atexit.register(close)  # registered before runs' end_all_runs: at exit it runs 
 # -- replay of dead processes' spools ----------------------------------------------------------
 def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
     """Store what the spools of dead processes still owe, then remove them. Returns (operations
-    replayed, one-line problems). Operations the store refuses again are moved to ``failed-*.jsonl``
-    beside them (kept, not replayed again) and named."""
+    replayed, one-line problems). When the store fails for now (full disk, locked, unreachable) the rest
+    of that spool stays for the next start; operations it refuses for good (a deleted run) are moved to
+    ``failed-*.jsonl`` beside it (kept, not replayed again) and named."""
     from mlflow import MlflowClient
 
     replayed, problems = 0, []
@@ -408,6 +413,7 @@ def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
         try:
             failed: list[dict[str, Any]] = []
             errors: list[str] = []
+            stopped = False
             for record in pending_ops(path):
                 uri = record.get("uri") or session.settings().tracking_uri
                 client = clients.setdefault(uri, MlflowClient(tracking_uri=uri))
@@ -415,10 +421,17 @@ def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
                 try:
                     apply(client, Write.from_record(record), notes)
                     replayed += 1
-                except Exception as exc:  # noqa: BLE001 - kept in a failed-* file and named
+                except Exception as exc:  # noqa: BLE001 - kept: retried at the next start, or in a failed-* file
+                    if _for_now(exc):
+                        problems.append(f"writes of a killed process wait in spool/writer/{path.name} of the store "
+                                        f"folder, retried at the next start: {first_line(exc)}")
+                        stopped = True
+                        break
                     failed.append(record)
                     errors.append(first_line(exc))
-                problems += [f"run {record.get('run', '?')[:8]} (replayed): {n}" for n in notes]
+                problems += [f"run {str(record.get('run', '?'))[:8]} (replayed): {n}" for n in notes]
+            if stopped:
+                continue  # the file stays as it is (what was stored meanwhile is stored once more, harmlessly)
             if failed:
                 keep = path.with_name(f"failed-{path.name}")
                 keep.write_text("".join(_json_line(r) for r in failed), encoding="utf-8", errors="surrogatepass")
@@ -428,6 +441,17 @@ def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
         finally:
             os.close(fd)
     return replayed, problems
+
+
+def _for_now(exc: BaseException) -> bool:
+    """A failure of the store that may pass (full disk, locked database, server not answering)."""
+    from ..backend.store_errors import is_disk_full
+
+    if is_disk_full(exc) or isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    text = str(exc).lower()
+    return any(t in text for t in ("database is locked", "connection refused", "max retries exceeded",
+                                   "temporarily unavailable", "timed out"))
 
 
 def _json_line(record: dict[str, Any]) -> str:
