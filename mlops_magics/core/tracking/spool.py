@@ -158,7 +158,7 @@ class Spool:
             if self._segments and not self._segments[-1].undone and self._segments[-1].size:
                 try:
                     os.ftruncate(self._segments[-1].fd, 0)
-                    self._segments[-1].size = 0
+                    self._segments[-1].size = self._segments[-1].ops = 0  # the file is reused
                 except OSError:
                     pass
 
