@@ -396,7 +396,7 @@ def _forget_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
-atexit.register(close)  # registered before runs' end_all_runs: at exit it runs after it
+atexit.register(close, 5.0)  # registered before runs' end_all_runs (which drains): runs after it
 
 
 # -- replay of dead processes' spools ----------------------------------------------------------
