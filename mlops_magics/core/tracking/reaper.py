@@ -7,7 +7,7 @@ on this host by a pid that no longer exists, or when its heartbeat is older than
 refreshing its heartbeat and is left alone.
 
 Before reaping, the spools dead processes left behind are replayed: the code logs of their notebook runs
-and what their background writers still owed (:func:`.writer.replay_dead_spools`: values, texts, the
+and what their background writers still owed (:func:`.replay.replay_dead_spools`: values, texts, the
 ends of runs that had ended), so a run ended before its process was killed keeps its own status.
 """
 
@@ -72,7 +72,7 @@ def is_dead(run_tags: dict[str, str], now: float | None = None) -> str | None:
 def replay_at_start(client: MlflowClient, settings: Settings) -> None:
     """The warm-up task run before :func:`reap_at_start`: store what dead processes' writer spools still
     owe. What the store refuses again is kept in a file and raised in one line (a warm-up warning)."""
-    from .writer import replay_dead_spools
+    from .replay import replay_dead_spools
 
     _, problems = replay_dead_spools(settings.spool_dir)
     if problems:

@@ -9,8 +9,8 @@ What it guarantees:
   so a retried operation stores exactly what it would have stored in order.
 - **Durability**: each operation is appended to the spool (:mod:`.spool`, a local file, no ``fsync``)
   before it is queued and marked done after it is stored. After a ``kill -9`` of the process the next
-  start on the store replays what the spool still owes (:func:`replay_dead_spools`, run by the warm-up
-  before dead runs are reaped), idempotently: a metric keeps its timestamp, so one stored twice is
+  start on the store replays what the spool still owes (:mod:`.replay`, run by the warm-up before dead
+  runs are reaped), idempotently: a metric keeps its timestamp, so one stored twice is
   stored once; a run that is no longer RUNNING keeps its status (unless the reaper ended it KILLED while
   its spool waited for a store that did not answer: then the spooled end is the true one).
 - **Promptness**: the thread starts on an operation as soon as it is queued, so on an idle machine a
@@ -43,9 +43,9 @@ from ..backend import session, tags
 from ..backend.store_errors import store_errors
 from ..errors import MlopsError, StoreError, first_line
 from .batches import Pending, send
-from .spool import Spool, dead_spools, pending_ops, spool_folder
+from .spool import Spool, spool_folder
 
-__all__ = ["Write", "Writer", "close", "drain", "get", "kick", "replay_dead_spools", "take_reports", "wait"]
+__all__ = ["Write", "Writer", "apply", "close", "drain", "get", "kick", "take_reports", "wait"]
 
 RETRY_FIRST_S, RETRY_MAX_S = 0.2, 30.0
 DEFER_S = 0.05  # a deferred hand-over (a cell's end) waits at most this long for :func:`kick`
@@ -397,64 +397,3 @@ def _forget_after_fork() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
 atexit.register(close, 5.0)  # registered before runs' end_all_runs (which drains): runs after it
-
-
-# -- replay of dead processes' spools ----------------------------------------------------------
-def replay_dead_spools(spool_dir: Path) -> tuple[int, list[str]]:
-    """Store what the spools of dead processes still owe, then remove them. Returns (operations
-    replayed, one-line problems). When the store fails for now (full disk, locked, unreachable) the rest
-    of that spool stays for the next start; operations it refuses for good (a deleted run) are moved to
-    ``failed-*.jsonl`` beside it (kept, not replayed again) and named."""
-    from mlflow import MlflowClient
-
-    replayed, problems = 0, []
-    clients: dict[str, Any] = {}
-    for path, fd in dead_spools(spool_dir):
-        try:
-            failed: list[dict[str, Any]] = []
-            errors: list[str] = []
-            stopped = False
-            for record in pending_ops(path):
-                uri = record.get("uri") or session.settings().tracking_uri
-                client = clients.setdefault(uri, MlflowClient(tracking_uri=uri))
-                notes: list[str] = []
-                try:
-                    apply(client, Write.from_record(record), notes)
-                    replayed += 1
-                except Exception as exc:  # noqa: BLE001 - kept: retried at the next start, or in a failed-* file
-                    if _for_now(exc):
-                        problems.append(f"writes of a killed process wait in spool/writer/{path.name} of the store "
-                                        f"folder, retried at the next start: {first_line(exc)}")
-                        stopped = True
-                        break
-                    failed.append(record)
-                    errors.append(first_line(exc))
-                problems += [f"run {str(record.get('run', '?'))[:8]} (replayed): {n}" for n in notes]
-            if stopped:
-                continue  # the file stays as it is (what was stored meanwhile is stored once more, harmlessly)
-            if failed:
-                keep = path.with_name(f"failed-{path.name}")
-                keep.write_text("".join(_json_line(r) for r in failed), encoding="utf-8", errors="surrogatepass")
-                problems.append(f"{len(failed)} writes of a killed process kept in spool/writer/{keep.name} of "
-                                f"the store folder: {errors[0]}")
-            path.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
-    return replayed, problems
-
-
-def _for_now(exc: BaseException) -> bool:
-    """A failure of the store that may pass (full disk, locked database, server not answering)."""
-    from ..backend.store_errors import is_disk_full
-
-    if is_disk_full(exc) or isinstance(exc, (ConnectionError, TimeoutError)):
-        return True
-    text = str(exc).lower()
-    return any(t in text for t in ("database is locked", "connection refused", "max retries exceeded",
-                                   "temporarily unavailable", "timed out"))
-
-
-def _json_line(record: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(record, separators=(",", ":")) + "\n"
