@@ -69,14 +69,12 @@ def ip(_shell, mlops_home):
 
 @pytest.fixture
 def mlflow_client(mlops_home):
-    """An MlflowClient on the test's store (after the code under test has created it)."""
-    from mlflow import MlflowClient
-
+    """An MlflowClient on the test's store (after the code under test has created it); like every read of
+    ours, its reads of runs first wait for this process's background writer."""
     from mlops_magics.core.backend import session
 
     session.ready()  # create the store the way the code under test does (from the template)
-    conf = session.settings()
-    return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
+    return session.new_client(session.settings())
 
 
 def pytest_collection_modifyitems(items):
@@ -114,14 +112,11 @@ def store(request, mlops_home, monkeypatch):
 
 @pytest.fixture
 def store_client(store):
-    """An MlflowClient on the store under test, and the experiment ids a test should look in."""
-    from mlflow import MlflowClient
-
+    """An MlflowClient on the store under test (its reads of runs wait for our background writer)."""
     from mlops_magics.core.backend import session
 
     session.ready()
-    conf = session.settings()
-    return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
+    return session.new_client(session.settings())
 
 
 @pytest.fixture

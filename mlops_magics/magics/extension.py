@@ -18,6 +18,7 @@ def hooks_for(shell: Any) -> CellHooks | None:
 
 
 def _end_runs(at_exit: bool) -> None:
+    """End the notebook run and every other run of ours; wait for the background writer (a drain point)."""
     from ..core.tracking import notebook_runs, runs
 
     try:
@@ -53,4 +54,9 @@ def unload(shell: Any) -> None:
     if hooks is not None:
         hooks.unregister()
     atexit.unregister(_at_exit)
-    _end_runs(at_exit=False)
+    from .hooks import print_reports
+
+    try:
+        _end_runs(at_exit=False)
+    finally:
+        print_reports()

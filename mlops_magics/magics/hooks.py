@@ -1,6 +1,7 @@
 """IPython event hooks: record every executed cell (lineage for stale-state warnings, and the
-notebook run's code log). A hook never raises into the user's cell: a failure is shown once, as
-a one-line warning, and recording goes on with the next cell."""
+notebook run's code log), hand what live runs buffered to the background writer after each cell and
+print the writer's notes (a value MLflow refused, a failing store). A hook never raises into the user's
+cell: a failure is shown once, as a one-line warning, and recording goes on with the next cell."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable
 
-from ..core.tracking import notebook_runs
+from ..core.tracking import notebook_runs, runs, writer
 from ..core.tracking.codelog import CellRecord, source_hash
 from ..core.tracking.staleness import StateLineage
 
@@ -43,6 +44,7 @@ class CellHooks:
         self._started = 0.0
         self._cell_id: str | None = None
         self.execution_count: int | None = None  # the running cell's In [n]
+        self.cell_tree: Any = None  # a %%mlops track cell's parsed body: its lineage, with no second parse
 
     def register(self) -> None:
         events = self.shell.events
@@ -57,11 +59,7 @@ class CellHooks:
                 self.shell.events.unregister(name, callback)
 
     def python_source(self, raw: str) -> str:
-        """The cell as Python (magics and shell escapes turned into calls). A ``%%mlops`` cell is its
-        body: that is the code that reads and binds the user's variables."""
-        first, _, body = raw.lstrip().partition("\n")
-        if first.startswith("%%mlops"):
-            raw = body
+        """The cell as Python (magics and shell escapes turned into calls)."""
         try:
             return self.shell.transform_cell(raw)
         except Exception:  # noqa: BLE001 - a cell IPython cannot transform has nothing to record
@@ -73,18 +71,32 @@ class CellHooks:
         self._cell_id = getattr(info, "cell_id", None)
         # IPython counts the cell (In [n]) before it runs: while it runs, execution_count is n + 1
         self.execution_count = self.shell.execution_count - (1 if getattr(info, "store_history", False) else 0)
+        self.cell_tree = None
         run = notebook_runs.current()
         if run is not None:
             run.note_cell(None)
 
-    @_never_raises
     def post_run_cell(self, result: Any) -> None:
+        self.record_cell(result)
+        self.after_cell()
+
+    @_never_raises
+    def after_cell(self) -> None:
+        """Live runs' buffered values to the writer (a kernel killed later loses only the running cell's),
+        the writer started on them, its notes printed (one line each)."""
+        runs.hand_over_buffered()
+        writer.kick()
+        print_reports()
+
+    @_never_raises
+    def record_cell(self, result: Any) -> None:
         info = result.info
         raw = getattr(info, "raw_cell", "") or ""
         sha1 = source_hash(raw)
         ok = result.success
-        if ok:
-            self.lineage.record(self.python_source(raw), sha1, self._cell_id)
+        tree, self.cell_tree = self.cell_tree, None
+        if ok:  # a tracked cell's body binds the names, not the magic call IPython turns the cell into
+            self.lineage.record(tree if tree is not None else self.python_source(raw), sha1, self._cell_id)
         run = notebook_runs.current()
         if run is None:
             return
@@ -102,3 +114,9 @@ class CellHooks:
                 source=raw,
             )
         )
+
+
+def print_reports() -> None:
+    """The background writer's notes not shown yet, one line each on stderr."""
+    for line in writer.take_reports():
+        print(f"mlops: {line}", file=sys.stderr)

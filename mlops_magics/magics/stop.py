@@ -1,10 +1,11 @@
-"""``%mlops stop [--status FINISHED|FAILED|KILLED]``: end the notebook run."""
+"""``%mlops stop [--status FINISHED|FAILED|KILLED]``: end the notebook run and wait until the background
+writer has stored everything logged so far (a drain point)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core.tracking import notebook_runs
+from ..core.tracking import notebook_runs, writer
 from .context import MagicContext
 from .parser import MagicArgumentParser
 
@@ -21,6 +22,7 @@ def build_parser() -> MagicArgumentParser:
 def run(ctx: MagicContext) -> Any:
     args = build_parser().parse(ctx.argv)
     card = notebook_runs.stop(args.status)
+    writer.drain()
     if card is None:
         print("mlops: no notebook run is active; %mlops track starts one")
         return None

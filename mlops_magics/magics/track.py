@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 from typing import Any
 
 from IPython.display import display
@@ -51,8 +52,13 @@ def build_parser() -> MagicArgumentParser:
     return parser
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> MagicArgumentParser:
+    return build_parser()  # built once: a tracked cell should not pay for argparse every time
+
+
 def run(ctx: MagicContext) -> Any:
-    args = build_parser().parse(ctx.argv)
+    args = _parser().parse(ctx.argv)
     if ctx.cell is None:
         return _start_notebook_run(ctx, args)
     return _track_cell(ctx, args)
@@ -80,24 +86,29 @@ def _start_notebook_run(ctx: MagicContext, args: Any) -> Any:
     return None
 
 
-def _compile_cell(shell: Any, python: str) -> tuple[Any, Any]:
-    """Code for all statements but a trailing expression, and code for that expression (or None)."""
+def _compile_cell(shell: Any, python: str) -> tuple[Any, Any, ast.Module]:
+    """Code for all statements but a trailing expression, code for that expression (or None), and the
+    cell's syntax tree (parsed once: the stale-state check and the capture read it too)."""
     filename = shell.compile.cache(python)
     tree = shell.compile.ast_parse(python, filename=filename)
-    last = None
+    statements, last = tree, None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    body = shell.compile(tree, filename, "exec")
+        statements = ast.Module(body=tree.body[:-1], type_ignores=tree.type_ignores)
+        last = ast.Expression(tree.body[-1].value)
+    body = shell.compile(statements, filename, "exec")
     tail = shell.compile(last, filename, "eval") if last is not None else None
-    return body, tail
+    return body, tail, tree
 
 
 def _track_cell(ctx: MagicContext, args: Any) -> Any:
     shell = ctx.shell
     python = shell.transform_cell(ctx.cell)
-    body, tail = _compile_cell(shell, python)  # a SyntaxError surfaces before any run starts
+    body, tail, tree = _compile_cell(shell, python)  # a SyntaxError surfaces before any run starts
     hooks = hooks_for(shell)
-    stale = hooks.lineage.stale_reads(python) if hooks is not None else []
+    stale = []
+    if hooks is not None:
+        stale = hooks.lineage.stale_reads(tree)
+        hooks.cell_tree = tree  # recorded in the lineage after the cell (the names it binds)
     namespace = shell.user_ns
     live = not args.no_chart and "text/html" in shell.display_formatter.active_types  # not a terminal
 
@@ -133,6 +144,7 @@ def _track_cell(ctx: MagicContext, args: Any) -> Any:
         stale=stale,
         notebook=notebook_path(namespace),
         execution_count=hooks.execution_count if hooks is not None else None,
+        tree=tree,
     )
     display(outcome.card)
     if outcome.error is not None:

@@ -5,7 +5,11 @@ is missing and runs the warm-up tasks the capabilities above registered with :fu
 (tracking ends runs left RUNNING by dead kernels), all in a background thread while the user types.
 Every command that needs the store calls :func:`ready`, which waits for that work (usually long
 finished) and re-raises its error as a one-line :class:`StoreError`. The backend imports nothing from
-the capabilities that stand on it: they register their tasks and reset hooks here.
+the capabilities that stand on it: they register their tasks, reset hooks and read barriers here.
+
+:func:`client` is the client every read of ours goes through: before a call that reads runs (their
+values, artifacts) it calls the read barriers (tracking's: wait until the background writer has stored
+what this process logged), so a listing, a comparison or a registration always sees every value.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from ..errors import MlopsError, StoreError, first_line
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
-__all__ = ["add_reset_hook", "add_warmup_task", "client", "ready", "reset", "settings", "start_warmup", "warnings"]
+__all__ = ["READS", "add_read_barrier", "add_reset_hook", "add_warmup_task", "client", "new_client", "ready", "reset",
+           "settings", "start_warmup", "warnings"]
 
 _lock = threading.RLock()
 _settings: Settings | None = None
@@ -30,6 +35,11 @@ _applied: Settings | None = None  # the settings whose URIs MLflow's fluent API 
 # (name, task(settings, client)) run by the warm-up after the store is ready; a task that raises is a warning
 _tasks: list[tuple[str, Callable[[Settings, Any], None]]] = []
 _reset_hooks: list[Callable[[], None]] = []
+_read_barriers: list[Callable[[], None]] = []
+_client_class: Any = None
+# MlflowClient methods that read runs' values or artifacts: the read barriers run before each
+READS = frozenset({"get_run", "get_parent_run", "search_runs", "get_metric_history", "list_artifacts",
+                   "download_artifacts"})
 
 
 def add_warmup_task(name: str, task: Callable[[Settings, Any], None]) -> None:
@@ -47,6 +57,18 @@ def add_reset_hook(hook: Callable[[], None]) -> None:
     with _lock:
         if hook not in _reset_hooks:
             _reset_hooks.append(hook)
+
+
+def add_read_barrier(barrier: Callable[[], None]) -> None:
+    """Call ``barrier()`` before every read of runs through :func:`client` (idempotent)."""
+    with _lock:
+        if barrier not in _read_barriers:
+            _read_barriers.append(barrier)
+
+
+def _before_read() -> None:
+    for barrier in list(_read_barriers):
+        barrier()
 
 
 def settings() -> Settings:
@@ -82,13 +104,14 @@ def _warm(conf: Settings) -> list[str]:
 
     if conf.embedded:
         embedded.prepare_embedded_store(conf)
+        embedded.tune_connections(conf.db_path)
     elif conf.tracking_uri.startswith(("http://", "https://")):
         _check_server(conf.tracking_uri)
     problems: list[str] = []
     with _lock:
         tasks = list(_tasks)
     if tasks:
-        client = _new_client(conf)
+        client = new_client(conf, reads_wait=False)
         for name, task in tasks:
             try:
                 task(conf, client)
@@ -97,7 +120,27 @@ def _warm(conf: Settings) -> list[str]:
     return problems
 
 
-def _new_client(conf: Settings) -> MlflowClient:
+def _reading_client_class() -> Any:
+    """``MlflowClient`` whose run reads (:data:`READS`) first pass the read barriers."""
+    global _client_class
+    if _client_class is None:
+        from mlflow import MlflowClient
+
+        class ReadingClient(MlflowClient):
+            def __getattribute__(self, name: str) -> Any:
+                if name in READS:
+                    _before_read()
+                return super().__getattribute__(name)
+
+        _client_class = ReadingClient
+    return _client_class
+
+
+def new_client(conf: Settings, reads_wait: bool = True) -> MlflowClient:
+    """A new ``MlflowClient`` on the store of ``conf``; with ``reads_wait`` its run reads first wait for
+    the read barriers (see :func:`client`), without it is MLflow's plain client (the writer's own)."""
+    if reads_wait:
+        return _reading_client_class()(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
     from mlflow import MlflowClient
 
     return MlflowClient(tracking_uri=conf.tracking_uri, registry_uri=conf.registry_uri)
@@ -170,12 +213,13 @@ def _apply_uris(conf: Settings) -> None:
 
 
 def client() -> MlflowClient:
-    """An ``MlflowClient`` on the project's store (after :func:`ready`)."""
+    """An ``MlflowClient`` on the project's store (after :func:`ready`); its run reads see every value this
+    process logged (they pass the read barriers first)."""
     global _client
     conf = ready()
     with _lock:
         if _client is None:
-            _client = _new_client(conf)
+            _client = new_client(conf)
         return _client
 
 

@@ -52,12 +52,15 @@ def _literal(node: ast.AST) -> tuple[bool, Any]:
         return False, None
 
 
-def analyse_cell(source: str) -> CellBindings:
-    """Classify the top-level bindings of Python ``source`` (already IPython-transformed)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the cell's own run will report
-        return CellBindings()
+def analyse_cell(source: str | ast.Module) -> CellBindings:
+    """Classify the top-level bindings of Python ``source`` (already IPython-transformed) or of its parsed tree."""
+    if isinstance(source, ast.Module):
+        tree = source
+    else:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the cell's own run will report
+            return CellBindings()
     kinds: dict[str, tuple[str, Any]] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign):

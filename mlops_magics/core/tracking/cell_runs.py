@@ -5,10 +5,15 @@ starts the run, scopes autolog to it, captures params and metrics by the rules o
 :mod:`.capture`, and ends the run FINISHED, FAILED (traceback stored) or KILLED (interrupt). It
 returns the cell's value, the run card and the exception, which the caller re-raises after
 showing the card: the run has always ended by then.
+
+What the cell logged, and the run's end, go to the background writer (:mod:`.writer`): the cell returns
+without waiting for the store, the card is made from the values in memory. An interrupted cell waits
+(a drain point): whoever reads the store next sees the run KILLED with every value.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -59,9 +64,10 @@ def run_tracked_cell(
     stale: list[StaleRead] | None = None,
     notebook: str | None = None,
     execution_count: int | None = None,
+    tree: ast.Module | None = None,
 ) -> CellOutcome:
-    """Run ``execute`` inside a new run and log what the cell bound."""
-    bindings = analyse_cell(source)
+    """Run ``execute`` inside a new run and log what the cell bound (``tree``: ``source`` already parsed)."""
+    bindings = analyse_cell(tree if tree is not None else source)
     parent_nb = notebook_runs.current()
     parent = parent_nb.handle if parent_nb is not None else runs.active_run()
     extra = {tags.CELL_HASH: source_hash(source)}
@@ -89,7 +95,8 @@ def run_tracked_cell(
             error = exc
         _log_captured(handle, bindings, namespace, options, error)
     finally:
-        card = handle.end(runs.status_for_exception(error))
+        status = runs.status_for_exception(error)
+        card = handle.end(status, wait=status == "KILLED")
     if error is None:
         for name in [*bindings.literals, *bindings.computed]:
             _producers[name] = handle.run_id

@@ -1,4 +1,8 @@
-"""Reading the store: run tables, comparisons, the store status."""
+"""Reading the store: run tables, comparisons, the store status.
+
+Every read goes through ``session.client()``, whose reads of runs first wait for this process's background
+writer (:mod:`.writer`): a table or a comparison right after a tracked cell shows all of its values.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ Every run we start carries the host, the pid and a heartbeat tag that a daemon t
 on this host by a pid that no longer exists, or when its heartbeat is older than
 ``MLOPS_HEARTBEAT_TIMEOUT`` seconds (default 120): a run still alive on another machine keeps
 refreshing its heartbeat and is left alone.
+
+Before reaping, the spools dead processes left behind are replayed: the code logs of their notebook runs
+and what their background writers still owed (:func:`.replay.replay_dead_spools`: values, texts, the
+ends of runs that had ended), so a run ended before its process was killed keeps its own status.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..backend import tags
 from ..backend.settings import Settings
+from ..errors import StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
 
-__all__ = ["Heartbeat", "heartbeat_seconds", "is_dead", "reap_at_start", "reap_dead_runs", "reaped_runs"]
+__all__ = ["Heartbeat", "heartbeat_seconds", "is_dead", "reap_at_start", "reap_dead_runs", "reaped_runs",
+           "replay_at_start"]
 
 _reaped: list[str] = []  # what the last warm-up ended (shown by `mlops status`)
 
@@ -61,6 +67,16 @@ def is_dead(run_tags: dict[str, str], now: float | None = None) -> str | None:
     if beat == beat and now - beat > heartbeat_timeout():
         return f"no heartbeat for {int(now - beat)} s"
     return None
+
+
+def replay_at_start(client: MlflowClient, settings: Settings) -> None:
+    """The warm-up task run before :func:`reap_at_start`: store what dead processes' writer spools still
+    owe. What the store refuses again is kept in a file and raised in one line (a warm-up warning)."""
+    from .replay import replay_dead_spools
+
+    _, problems = replay_dead_spools(settings.spool_dir)
+    if problems:
+        raise StoreError("; ".join(problems))
 
 
 def reap_at_start(client: MlflowClient, settings: Settings) -> None:
@@ -124,9 +140,15 @@ class Heartbeat:
         self._stop.set()
 
     def _loop(self) -> None:
-        client = self._client_factory()
         while not self._stop.wait(heartbeat_seconds()):
-            for run_id in list(self._runs()):
+            run_ids = list(self._runs())
+            if not run_ids:
+                continue  # idle: the thread stays for the next run (a thread start per run costs ms)
+            try:
+                client = self._client_factory()  # the current store's (the session may have switched)
+            except Exception:  # noqa: BLE001 - no store right now: the next beat retries
+                continue
+            for run_id in run_ids:
                 try:
                     client.set_tag(run_id, tags.HEARTBEAT, f"{time.time():.0f}")
                 except Exception:  # a missed beat is harmless; the next one retries

@@ -1,10 +1,17 @@
-"""Run lifecycle with batched logging.
+"""Run lifecycle with batched logging through the background writer.
 
-A :class:`RunHandle` buffers params, metrics and tags and sends them with ``log_batch`` (MLflow's
-limits: 1000 metrics, 100 params, 100 tags a call), so a cell that logs 120 values costs one round
-trip instead of 120. Small text artifacts (cell source, traceback, environment) are buffered too and
-uploaded with one ``log_artifacts`` call. A run always ends: :meth:`RunHandle.end` terminates it even
-when the flush fails, and :func:`end_all_runs` runs at interpreter exit.
+A :class:`RunHandle` buffers params, metrics, tags and small text artifacts (cell source, traceback,
+environment) and hands them to the background writer (:mod:`.writer`): at its end, at every 1000
+metrics, at the end of each cell (:func:`hand_over_buffered`) and on :meth:`RunHandle.flush`. The writer
+sends them with ``log_batch`` (MLflow's limits: 1000 metrics, 100 params, 100 tags a call) and one
+``log_artifacts`` call, so a cell that logs 120 values costs one round trip instead of 120, after the
+cell. :meth:`RunHandle.flush` and :meth:`RunHandle.end` wait for the writer unless told not to (a tracked
+cell does not). A run always ends: :meth:`RunHandle.end` hands over its termination whatever happened
+before, and :func:`end_all_runs` runs at interpreter exit.
+
+A fluent run (a tracked cell's) is created with one ``MlflowClient.create_run`` and made MLflow's active
+run without a round trip (:mod:`.mlflow_active`), so autolog and the user's own ``mlflow.log_*`` calls
+write into it while the cell runs.
 
 Public Python API: :class:`~.script_runs.track` (context manager and decorator, re-exported here)
 and :func:`active_run`.
@@ -13,33 +20,35 @@ and :func:`active_run`.
 from __future__ import annotations
 
 import atexit
+import functools
 import getpass
 import os
 import socket
 import sys
-import tempfile
 import threading
 import time
 import traceback
-from pathlib import Path
 from typing import Any, Callable
 
 from .. import names
 from ..backend import session, tags
 from ..backend.store_errors import store_errors
-from ..errors import MlopsUsageError, StoreError, first_line
+from ..errors import MlopsUsageError, StoreError
 from ..names import short_repr as short
-from .batches import MAX_METRICS, Pending, send
+from . import mlflow_active, writer
+from .batches import MAX_METRICS, Pending
 from .capture import format_param
 from .results import RunCard
 
-__all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs", "start_run", "track"]
+__all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs", "hand_over_buffered", "start_run",
+           "track"]
 
 _stack: list["RunHandle"] = []
 _unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
-_unended: list[tuple["RunHandle", str]] = []  # runs whose termination the store refused (disk full)
 _stack_lock = threading.RLock()
 _experiments: dict[tuple[str, str], str] = {}
+_default_experiment: str | None = None  # MLflow's default-experiment providers' answer (asked once)
+_valid_keys: set[tuple[str, str]] = set()  # (kind, key) checked once per process: keys repeat (every cell, step)
 _heartbeat = None
 
 
@@ -66,9 +75,8 @@ class RunHandle:
         self._metrics: list[Any] = []
         self._tags: dict[str, str] = {}
         self._texts: dict[str, str] = {}
-        self._valid_keys: set[tuple[str, str]] = set()
         self._artifact_uri: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._metric_listeners: list[Callable[[str, float, int], None]] = []
 
     def __repr__(self) -> str:
@@ -106,7 +114,7 @@ class RunHandle:
         self.log_metrics({key: value}, step=step)
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
-        """Buffer metric values (sent at the next flush, or now when 1000 are waiting)."""
+        """Buffer metric values (handed to the writer at the next flush, or now when 1000 are waiting)."""
         from mlflow.entities import Metric
 
         step = names.check_step(step)
@@ -128,7 +136,7 @@ class RunHandle:
                 except Exception:  # noqa: BLE001 - a listener (the live chart) never breaks logging
                     pass
         if full:
-            self.flush()
+            self._hand_over()
 
     def add_metric_listener(self, listener: Callable[[str, float, int], None]) -> None:
         """Call ``listener(key, value, step)`` for each metric accepted from now on (the live chart)."""
@@ -149,10 +157,12 @@ class RunHandle:
             self._tags.update(checked)
 
     def _key(self, kind: str, key: Any) -> str:
-        text = str(key)
-        if (kind, text) not in self._valid_keys:  # keys repeat (a metric per step): check each once
+        text = key if type(key) is str else str(key)
+        if (kind, text) not in _valid_keys:  # keys repeat (a metric per step, the same names every cell)
             names.check_key(kind, text)
-            self._valid_keys.add((kind, text))
+            if len(_valid_keys) > 100_000:
+                _valid_keys.clear()
+            _valid_keys.add((kind, text))
         return text
 
     def log_text(self, text: str, artifact_file: str) -> None:
@@ -178,84 +188,81 @@ class RunHandle:
         return left_out
 
     def flush(self) -> None:
-        """Send everything buffered: one ``log_batch`` per MLflow limit, one artifact upload.
+        """Hand everything buffered to the background writer and wait until it is stored.
 
         An entry MLflow still refuses is left out and named in :attr:`warnings`, the others are stored.
-        When the store fails (unreachable, disk full) the unsent values stay buffered and the error is
-        raised (a full disk as a one-line StoreError).
+        When the store fails (unreachable, disk full) the error is raised (a full disk as a one-line
+        StoreError); the values are kept by the writer (and its spool) and retried.
         """
+        write = self._hand_over()
+        if write is not None:
+            writer.wait(write)
+
+    def _hand_over(self, end: tuple[str, int] | None = None, defer: bool = False) -> writer.Write | None:
+        """Give the buffered entries (and the run's end) to the writer; None when there was nothing.
+        ``defer``: the writer may wait for the end of the cell (see :meth:`.writer.Writer.submit`)."""
         from mlflow.entities import Param, RunTag
 
         with self._lock:
             params, metrics, run_tags, texts = self._params, self._metrics, self._tags, self._texts
+            if not (params or metrics or run_tags or texts or end):
+                return None
             self._params, self._metrics, self._tags, self._texts = {}, [], {}, {}
-        pending = Pending([Param(k, v) for k, v in params.items()], metrics,
-                          [RunTag(k, v) for k, v in run_tags.items()])
-        try:
-            left_out = send(self.client, self.run_id, pending, self.warnings)
-        except BaseException:
-            with self._lock:  # keep what was not sent; values logged meanwhile are newer
-                self._params = {**{p.key: p.value for p in pending.params}, **self._params}
-                self._metrics = pending.metrics + self._metrics
-                self._tags = {**{t.key: t.value for t in pending.tags}, **self._tags}
+            self.logged_params.update(params)
+        try:  # not holding the lock: a full queue makes this wait for the writer, which may need it
+            pending = Pending([Param(k, v) for k, v in params.items()], metrics,
+                              [RunTag(k, v) for k, v in run_tags.items()])
+            return writer.get().submit(self.run_id, pending, texts, end, handle=self, defer=defer)
+        except BaseException:  # nothing was handed over: keep it all (an interrupt, a closed writer)
+            with self._lock:
+                self._params = {**params, **self._params}
+                self._metrics = metrics + self._metrics
+                self._tags = {**run_tags, **self._tags}
                 self._texts = {**texts, **self._texts}
             raise
-        refused = {p.key for p in left_out.params}
-        self.logged_params.update({k: v for k, v in params.items() if k not in refused})
-        for metric in left_out.metrics:
-            self.logged_metrics.pop(metric.key, None)
-        if texts:
-            try:
-                self._upload_texts(texts)
-            except BaseException:
-                with self._lock:
-                    self._texts = {**texts, **self._texts}
-                raise
 
-    def _upload_texts(self, texts: dict[str, str]) -> None:
-        with tempfile.TemporaryDirectory(prefix="mlops-artifacts-") as tmp:
-            for name, text in texts.items():
-                target = Path(tmp, name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            with store_errors():
-                self.client.log_artifacts(self.run_id, tmp)
+    def _note(self, note: str) -> None:
+        """A note of the writer about this run (an entry MLflow refused), kept with the run card too."""
+        with self._lock:
+            self.warnings.append(note)
+            if self.ended is not None and note not in self.ended.warnings:
+                self.ended.warnings.append(note)
+
+    def _forget(self, left_out: Pending) -> None:
+        """Entries MLflow refused are not in the run: not in the card either."""
+        with self._lock:
+            for param in left_out.params:
+                if self.logged_params.get(param.key) == param.value:
+                    self.logged_params.pop(param.key, None)
+                    if self.ended is not None:
+                        self.ended.params.pop(param.key, None)
+            for metric in left_out.metrics:
+                self.logged_metrics.pop(metric.key, None)
+                if self.ended is not None:
+                    self.ended.metrics.pop(metric.key, None)
 
     # -- the end ---------------------------------------------------------------------------
-    def end(self, status: str = "FINISHED") -> RunCard:
-        """Flush and terminate the run (always terminated, even if the flush fails)."""
+    def end(self, status: str = "FINISHED", wait: bool = True) -> RunCard:
+        """Hand over what is buffered and the run's termination, and leave the run; with ``wait`` wait
+        until the writer has stored them (a store failure raises, the writes are kept and retried).
+
+        The run card is made from what was logged in this process (no read of the store).
+        """
         if self.ended is not None:
             return self.ended
+        write = None
         try:
-            self.flush()
-        except Exception as exc:  # noqa: BLE001 - shown in the run card; the run must still end
-            self.warnings.append(f"some values were not logged: {first_line(exc)}")
-            if status == "FINISHED":
-                status = "FAILED"
-        try:
-            with store_errors():
-                self._terminate(status)
-        except BaseException:
-            with _stack_lock:  # the store refused (disk full): end it when the store takes writes again
-                _unended.append((self, status))
-            raise
+            if self.fluent:
+                mlflow_active.pop(self.run_id, status)  # MLflow's active run no more; no store write
+            end = (status, int(time.time() * 1000)) if self.owned else None
+            write = self._hand_over(end, defer=not wait)
         finally:
             _pop(self)
-        self.ended = RunCard.from_handle(self, status)
-        _end_unended()
+            with self._lock:
+                self.ended = RunCard.from_handle(self, status)
+        if wait and write is not None:
+            writer.wait(write)
         return self.ended
-
-    def _terminate(self, status: str) -> None:
-        if not self.owned:
-            return  # attached: the process that started the run ends it
-        if self.fluent:
-            import mlflow
-
-            active = mlflow.active_run()
-            if active is not None and active.info.run_id == self.run_id:
-                mlflow.end_run(status=status)
-                return
-        self.client.set_terminated(self.run_id, status=status)
 
 
 def _pop(handle: RunHandle) -> None:
@@ -263,8 +270,7 @@ def _pop(handle: RunHandle) -> None:
         for group in (_stack, _unstacked):
             if handle in group:
                 group.remove(handle)
-        if not _stack and not _unstacked and _heartbeat is not None:
-            _heartbeat.stop()
+    # the heartbeat thread stays (idle without runs): starting a thread per tracked cell costs milliseconds
 
 
 def _start_heartbeat() -> None:
@@ -277,12 +283,24 @@ def _start_heartbeat() -> None:
 
 
 def _current_experiment_id() -> str:
-    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default."""
-    try:
-        from mlflow.tracking.fluent import _get_experiment_id  # no public getter exists
+    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default.
 
-        return _get_experiment_id() or "0"
-    except ImportError:  # pragma: no cover - guards against MLflow moving it
+    MLflow asks its default-experiment providers (Databricks notebook or job, ...) every time, trying to
+    import their modules (about 0.3 ms); their answer depends on where the process runs, so it is asked
+    once per process here.
+    """
+    global _default_experiment
+    try:
+        from mlflow.tracking import fluent  # no public getter exists
+
+        if getattr(fluent, "_active_experiment_id", None):
+            return fluent._active_experiment_id
+        if os.environ.get("MLFLOW_EXPERIMENT_NAME") or os.environ.get("MLFLOW_EXPERIMENT_ID"):
+            return fluent._get_experiment_id() or "0"
+        if _default_experiment is None:
+            _default_experiment = fluent._get_experiment_id() or "0"
+        return _default_experiment
+    except (ImportError, AttributeError):  # pragma: no cover - guards against MLflow moving it
         return os.environ.get("MLFLOW_EXPERIMENT_ID", "0")
 
 
@@ -328,6 +346,15 @@ def _safe_folder(name: str) -> str:
     return names.folder_name(name)  # never "..", never longer than a file name
 
 
+@functools.lru_cache(maxsize=1)
+def _user_name() -> str | None:
+    """The login name (looked up once: it costs a passwd lookup)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return None
+
+
 def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
     """Tags every run of ours carries (identity, liveness, source)."""
     values = {
@@ -337,10 +364,9 @@ def base_tags(kind: str, notebook: str | None = None) -> dict[str, str]:
         tags.PID: str(os.getpid()),
         tags.HEARTBEAT: f"{time.time():.0f}",
     }
-    try:
-        values[tags.USER] = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        pass
+    user = _user_name()
+    if user:
+        values[tags.USER] = user
     if notebook:
         values[tags.NOTEBOOK] = notebook
         values[tags.SOURCE_NAME] = notebook
@@ -375,13 +401,16 @@ def start_run(kind: str, *, experiment: str | None = None, run_name: str | None 
     with store_errors():
         experiment_id = parent.experiment_id if experiment is None and parent is not None \
             else experiment_id_for(experiment)
-        if fluent:
-            nested = mlflow.active_run() is not None
-            info = mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested,
-                                    tags=run_tags).info
-        else:
-            info = session.client().create_run(experiment_id, tags=run_tags, run_name=run_name).info
+        if fluent:  # the tags mlflow.start_run would give it: its context's, and its active run as parent
+            active = mlflow.active_run()
+            if active is not None:
+                run_tags[tags.PARENT] = active.info.run_id
+            run_tags = {**mlflow_active.context_tags(), **run_tags}
+        run = session.client().create_run(experiment_id, tags=run_tags, run_name=run_name)
+        info = run.info
     try:
+        if fluent:
+            mlflow_active.push(run)
         handle = RunHandle(info.run_id, info.experiment_id, info.run_name, kind,
                            parent.run_id if parent else None, fluent)
         with _stack_lock:
@@ -395,17 +424,13 @@ def start_run(kind: str, *, experiment: str | None = None, run_name: str | None 
 
 def _abandon(run_id: str, fluent: bool, status: str) -> None:
     """End a run whose start failed half way (FAILED, KILLED when interrupted): none is left that nobody can end."""
-    import mlflow
-
     with _stack_lock:
         for group in (_stack, _unstacked):
             group[:] = [h for h in group if h.run_id != run_id]
     try:
-        active = mlflow.active_run()
-        if fluent and active is not None and active.info.run_id == run_id:
-            mlflow.end_run(status=status)
-        else:
-            session.client().set_terminated(run_id, status=status)
+        if fluent:
+            mlflow_active.pop(run_id, status)
+        session.client().set_terminated(run_id, status=status)
     except Exception:  # noqa: BLE001 - the store fails too: the reaper ends it at the next start
         pass
 
@@ -434,33 +459,27 @@ def active_run() -> RunHandle | None:
         return _stack[-1] if _stack else None
 
 
-def _end_unended() -> None:
-    """Send and terminate the runs whose end the store refused earlier (it takes writes again)."""
+def hand_over_buffered() -> None:
+    """Hand every live run's buffered values to the writer (after each cell: a kernel killed later loses
+    at most what the cell running then logged)."""
     with _stack_lock:
-        waiting = list(_unended)
-        _unended.clear()
-    for i, (handle, status) in enumerate(waiting):
-        try:
-            handle.flush()  # values the store refused with the end are kept until now
-            with store_errors():
-                handle._terminate(status)
-        except Exception:  # noqa: BLE001 - still refused: try again at the next end or at exit
-            with _stack_lock:
-                _unended.extend(waiting[i:])
-            return
+        handles = list(_stack) + list(_unstacked)
+    for handle in handles:
+        handle._hand_over()
 
 
-def end_all_runs(status: str = "FINISHED") -> list[RunCard]:
-    """End every active run of ours, innermost first (interpreter exit, unload, tests)."""
-    _end_unended()
+def end_all_runs(status: str = "FINISHED", timeout: float | None = 60) -> list[RunCard]:
+    """End every active run of ours, innermost first, and wait (up to ``timeout`` s) until the writer has
+    stored everything (interpreter exit, unload, tests)."""
     cards = []
     with _stack_lock:
         handles = list(_unstacked) + list(_stack)
     for handle in reversed(handles):
         try:
-            cards.append(handle.end(status))
+            cards.append(handle.end(status, wait=False))
         except Exception:  # noqa: BLE001 - at exit there is nobody to tell; keep ending the others
             _pop(handle)
+    writer.drain(timeout)  # what the store refuses stays in the spool: the next start replays it
     return cards
 
 

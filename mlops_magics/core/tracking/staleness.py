@@ -31,16 +31,29 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def reads_and_writes(source: str) -> tuple[set[str], set[str]]:
-    """Names read before being bound in the cell, and names the cell binds or mutates.
+_last: tuple[ast.Module, tuple[set[str], set[str]]] | None = None  # a tracked cell's tree is read twice
 
-    An assignment binds its targets after its value is evaluated (``x = x + 1`` and ``x += 1`` read
-    ``x``), so its stores count at the end of the statement.
-    """
+
+def reads_and_writes(source: str | ast.Module) -> tuple[set[str], set[str]]:
+    """Names read before being bound in the cell (its source or its parsed tree), and names it binds or
+    mutates. An assignment binds its targets after its value is evaluated (``x = x + 1`` and ``x += 1``
+    read ``x``), so its stores count at the end of the statement."""
+    global _last
+    if isinstance(source, ast.Module):
+        last = _last
+        if last is not None and last[0] is source:
+            return set(last[1][0]), set(last[1][1])
+        found = _reads_and_writes(source)
+        _last = (source, found)
+        return set(found[0]), set(found[1])
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return set(), set()
+    return _reads_and_writes(tree)
+
+
+def _reads_and_writes(tree: ast.Module) -> tuple[set[str], set[str]]:
     writes: set[str] = set()
     loads: list[tuple[int, int, str]] = []
     first_store: dict[str, tuple[int, int]] = {}
@@ -113,8 +126,8 @@ class StateLineage:
         self._cells: dict[str, str] = {}  # cell key -> sha1 of its latest executed source
         self._execution = 0
 
-    def record(self, source: str, sha1: str, cell_key: str | None = None) -> None:
-        """Note that a cell with this (Python) source just ran."""
+    def record(self, source: str | ast.Module, sha1: str, cell_key: str | None = None) -> None:
+        """Note that a cell with this (Python) source, or this parsed tree, just ran."""
         self._execution += 1
         reads, writes = reads_and_writes(source)
         inputs = {n: self._writes[n].execution for n in reads if n in self._writes}
@@ -123,8 +136,8 @@ class StateLineage:
         if cell_key:
             self._cells[cell_key] = sha1
 
-    def stale_reads(self, source: str) -> list[StaleRead]:
-        """Names ``source`` reads whose current value may not match the notebook's code."""
+    def stale_reads(self, source: str | ast.Module) -> list[StaleRead]:
+        """Names ``source`` (or its parsed tree) reads whose current value may not match the notebook's code."""
         reads, _ = reads_and_writes(source)
         found: list[StaleRead] = []
         for name in sorted(reads):
