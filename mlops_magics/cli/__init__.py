@@ -28,6 +28,7 @@ CLI_COMMANDS: dict[str, str] = {
     "rollback": "models",
     "history": "models",
     "run": "run",
+    "serve": "serve",
 }
 
 

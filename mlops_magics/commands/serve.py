@@ -1,53 +1,46 @@
-"""``serve``: the arguments of ``mlops serve``, ``%mlops serve`` and ``python -m mlops_magics.modelserver``."""
+"""``serve``: the arguments of ``mlops serve``, ``%mlops serve`` and ``python -m mlops_magics.modelserver``.
+
+Options left out stay None here; their defaults (shown in the help) are applied by ``ServeOptions``, so
+a face can tell what was given (``--stop --port 5001`` vs ``--stop``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
-__all__ = ["DEFAULTS", "add_arguments"]
+from ..core.serving.options import ServeOptions
 
-DEFAULTS = {
-    "host": "127.0.0.1",
-    "port": 5001,
-    "workers": 1,
-    "canary_share": 0.05,
-    "capture_rows": 10_000,
-    "capture_seconds": 60.0,
-    "poll_interval": 10.0,
-    "drift_window": 5_000,
-    "drift_every": 500,
-    "drift_seconds": 30.0,
-}
+__all__ = ["add_arguments"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """MODEL, the server's options, and --status / --stop."""
-    d = DEFAULTS
+    d = {f.name: f.default for f in dataclasses.fields(ServeOptions)}
     parser.add_argument("model", nargs="?", metavar="MODEL",
                         help="NAME@ALIAS (followed live), NAME@vN, NAME@latest, or a model / package folder")
-    parser.add_argument("--port", type=int, default=d["port"], help=f"port to listen on (default {d['port']}; "
-                                                                     "0: any free port)")
-    parser.add_argument("--host", default=d["host"], help=f"address to listen on (default {d['host']})")
-    parser.add_argument("--workers", type=int, default=d["workers"],
+    parser.add_argument("--port", type=int, help=f"port to listen on (default {d['port']}; 0: any free port)")
+    parser.add_argument("--host", help=f"address to listen on (default {d['host']})")
+    parser.add_argument("--workers", type=int,
                         help="uvicorn worker processes; metrics are summed across them (default 1)")
     parser.add_argument("--shadow", metavar="ALIAS",
                         help="also score every request with this alias's model, off the response path")
     parser.add_argument("--canary", metavar="ALIAS", help="answer --canary-share of the requests from this alias")
-    parser.add_argument("--canary-share", type=float, default=d["canary_share"], metavar="SHARE",
+    parser.add_argument("--canary-share", type=float, metavar="SHARE",
                         help=f"share of requests (by request id) the canary answers (default {d['canary_share']})")
     parser.add_argument("--capture", metavar="NAME",
                         help="append requests, predictions, version and request id to dataset NAME")
-    parser.add_argument("--capture-rows", type=int, default=d["capture_rows"], metavar="N",
+    parser.add_argument("--capture-rows", type=int, metavar="N",
                         help=f"close a capture partition (a new version) after N rows (default {d['capture_rows']})")
-    parser.add_argument("--capture-seconds", type=float, default=d["capture_seconds"], metavar="S",
+    parser.add_argument("--capture-seconds", type=float, metavar="S",
                         help=f"... or S seconds after its first row (default {d['capture_seconds']:g})")
-    parser.add_argument("--poll-interval", type=float, default=d["poll_interval"], metavar="S",
+    parser.add_argument("--poll-interval", type=float, metavar="S",
                         help=f"check every S seconds whether the alias moved (default {d['poll_interval']:g})")
-    parser.add_argument("--drift-window", type=int, default=d["drift_window"], metavar="N",
+    parser.add_argument("--drift-window", type=int, metavar="N",
                         help=f"drift is scored on the last N request rows (default {d['drift_window']})")
-    parser.add_argument("--drift-every", type=int, default=d["drift_every"], metavar="N",
+    parser.add_argument("--drift-every", type=int, metavar="N",
                         help=f"recompute drift after N new rows (default {d['drift_every']})")
-    parser.add_argument("--drift-seconds", type=float, default=d["drift_seconds"], metavar="S",
+    parser.add_argument("--drift-seconds", type=float, metavar="S",
                         help=f"... or S seconds after the last computation (default {d['drift_seconds']:g})")
     parser.add_argument("--reference", metavar="FILE",
                         help="drift reference summary (.json) for a model folder (NAME@REF uses the stored one)")

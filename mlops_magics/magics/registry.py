@@ -38,5 +38,6 @@ COMMANDS: dict[str, Command] = {
         Command("load", "load", "load a registered version as its native object: m = %mlops load churn@champion"),
         Command("rollback", "rollback", "point an alias back at the version that held it before"),
         Command("pipeline", "pipeline", "run, show or inspect a pipeline of parameterized notebooks"),
+        Command("serve", "serve", "serve a model in the background (metrics, alias following, shadow, capture)"),
     ]
 }

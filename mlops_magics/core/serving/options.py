@@ -46,6 +46,8 @@ class ServeOptions:
             raise MlopsUsageError("name the model to serve, e.g. serve churn@champion --port 5001")
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in vars(args).items() if k in names and v is not None}
+        if "canary_share" in values and not values.get("canary"):
+            raise MlopsUsageError("--canary-share needs --canary ALIAS (the alias that answers that share)")
         values["home"] = home
         return cls(**values).checked()
 
@@ -55,8 +57,6 @@ class ServeOptions:
             raise MlopsUsageError(f"--port {self.port}: a port is between 1 and 65535 (0 picks a free one)")
         if not 1 <= self.workers <= 64:
             raise MlopsUsageError(f"--workers {self.workers}: give 1 to 64 worker processes")
-        if self.canary is None and self.canary_share != 0.05:
-            raise MlopsUsageError("--canary-share needs --canary ALIAS (the alias that answers that share)")
         if not 0 < self.canary_share < 1:
             raise MlopsUsageError(f"--canary-share {self.canary_share}: give a share between 0 and 1, e.g. 0.05")
         for flag, value in (("--capture-rows", self.capture_rows), ("--drift-window", self.drift_window),
@@ -76,6 +76,17 @@ class ServeOptions:
         if self.reference is not None and not os.path.isfile(self.reference):
             raise MlopsUsageError(f"--reference {self.reference}: no such file; give a reference summary .json")
         return self
+
+    def to_argv(self) -> list[str]:
+        """The command-line words that reproduce these options (for a background server process)."""
+        words = [self.model]
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("model", "home") or value is None or value == defaults[f.name]:
+                continue
+            words += [f"--{f.name.replace('_', '-')}", str(value)]
+        return words
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
