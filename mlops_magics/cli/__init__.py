@@ -29,6 +29,7 @@ CLI_COMMANDS: dict[str, str] = {
     "history": "models",
     "run": "run",
     "serve": "serve",
+    "package": "package",
 }
 
 
