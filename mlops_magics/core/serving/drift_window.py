@@ -53,8 +53,17 @@ class DriftWindow:
             self._frames.append(frame)
             self._rows += n
             self._new += n
-            while self._frames and self._rows - len(self._frames[0]) >= self.max_rows:
-                self._rows -= len(self._frames.popleft())
+            excess = self._rows - self.max_rows
+            while excess > 0:
+                first = self._frames[0]
+                if len(first) <= excess:
+                    self._frames.popleft()
+                    cut = len(first)
+                else:
+                    self._frames[0] = first.iloc[excess:]
+                    cut = excess
+                self._rows -= cut
+                excess -= cut
             if len(self._frames) > COMPACT_FRAMES:
                 self._compact()
 
@@ -62,8 +71,11 @@ class DriftWindow:
         import pandas as pd
 
         merged = pd.concat(list(self._frames), ignore_index=True, copy=False)
+        if len(merged) > self.max_rows:
+            merged = merged.iloc[-self.max_rows:].reset_index(drop=True)
         self._frames.clear()
         self._frames.append(merged)
+        self._rows = len(merged)
 
     def mark_dirty(self) -> None:
         """The reference changed (a new version): recompute at the next check."""
