@@ -49,6 +49,30 @@ BUILD = textwrap.dedent('''
 ''')
 
 
+REGISTER = textwrap.dedent('''
+    import sys
+    import numpy as np, pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from mlops_magics import registry
+
+    name, alias = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"tenure": rng.normal(24, 8, 200), "charges": rng.normal(70, 20, 200)})
+    y = (X.tenure < 20).astype(int)
+    for C in map(float, sys.argv[3:]):
+        registry.register(LogisticRegression(C=C).fit(X, y), name, input_example=X.head(3), reference=X)
+    registry.promote(f"{name}@v1", alias)
+''')
+
+
+def register_models(env: dict[str, str], cwd: Path, name: str, alias: str, *cs: float) -> None:
+    """Register one version of ``name`` per regularisation ``C`` (in a subprocess: its own session)."""
+    proc = subprocess.run([PYTHON, "-c", REGISTER, name, alias, *map(str, cs)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"could not register {name}:\n{proc.stderr[-3000:]}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

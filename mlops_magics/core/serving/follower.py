@@ -33,12 +33,14 @@ class AliasFollower:
     def __init__(self, slots: list[ModelSlot], resolve: Callable[[ModelSource], str],
                  prepare: Callable[[ModelSource, str], LoadedModel],
                  on_swap: Callable[[ModelSlot, LoadedModel | None, LoadedModel], None],
-                 on_failure: Callable[[ModelSlot, str, str], None], interval: float) -> None:
+                 on_failure: Callable[[ModelSlot, str, str], None], interval: float,
+                 on_clear: Callable[[ModelSlot], None] | None = None) -> None:
         self.slots = [s for s in slots if s.source.follows]
         self.resolve = resolve
         self.prepare = prepare
         self.on_swap = on_swap
         self.on_failure = on_failure
+        self.on_clear = on_clear
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -74,6 +76,12 @@ class AliasFollower:
                 events.append(f"{slot.role}: resolve failed")
                 continue
             if version == slot.version:
+                if slot.load_error is not None:  # the alias came back (or the registry answers again)
+                    log.info("%s: %s names v%s again; the last error no longer applies", slot.role,
+                             slot.source.label, version)
+                    slot.load_error = slot.failed_version = None
+                    if self.on_clear is not None:
+                        self.on_clear(slot)
                 continue
             events.append(self.load(slot, version))
         return events

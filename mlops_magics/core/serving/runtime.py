@@ -89,6 +89,9 @@ class ServingRuntime:
     def _failed(self, slot: ModelSlot, version: str, message: str) -> None:
         self.metrics.load_failed(slot.role, version)
 
+    def _cleared(self, slot: ModelSlot) -> None:
+        self.metrics.load_error.labels(slot.role).set(0)
+
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> "ServingRuntime":
         """Load every role's model (any failure here stops the start) and start the background threads."""
@@ -115,7 +118,7 @@ class ServingRuntime:
             sink = self.shadow.submit
         self.observer = Observer(self.metrics, self.window, sink).start()
         self.follower = AliasFollower(list(self.slots.values()), self.resolve, self.prepare, self._swapped,
-                                      self._failed, self.options.poll_interval).start()
+                                      self._failed, self.options.poll_interval, self._cleared).start()
         self._drift_thread = threading.Thread(
             target=self.window.run, args=(self._reference, self._publish_drift, self._stop),
             name="mlops-drift", daemon=True)
