@@ -146,7 +146,7 @@ def stop_servers(*, source: str | None = None, port: int | None = None, owner_pi
               and (owner_pid is None or e.owner_pid == owner_pid) and (pids is None or e.pid in pids)]
     if not chosen and (source is not None or port is not None):
         running = ", ".join(f"{e.source} on port {e.port}" for e in entries) or "nothing"
-        what = " on port ".join(x for x in (source, str(port) if port is not None else None) if x)
+        what = " ".join(x for x in (source, f"on port {port}" if port is not None else None) if x)
         raise NotFound(f"no server of this project serves {what}; running: {running}")
     result = StopResult()
     for entry in chosen:
