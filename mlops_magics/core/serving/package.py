@@ -117,20 +117,23 @@ def _dockerfile(base: str, port: int, label: str, version: str, command: list[st
 
 
 def _download(uri: str, dest: Path, conf: Any) -> None:
-    """The version's model files (MLflow's own download; its progress bar off for this call)."""
+    """The version's model files from their storage location (MLflow's own download, progress bar off)."""
     import os
 
     import mlflow.artifacts
 
     saved = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    staging = dest.parent / f".{dest.name}-download"
     try:
-        mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(dest), tracking_uri=conf.tracking_uri,
-                                            registry_uri=conf.registry_uri)
+        local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(staging),
+                                                    tracking_uri=conf.tracking_uri)
+        shutil.move(local, dest)  # the download lands in a folder named after the storage location
     except Exception as exc:  # noqa: BLE001 - one line, with what to check
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise StoreError(f"cannot download {uri} from the registry ({first})") from None
     finally:
+        shutil.rmtree(staging, ignore_errors=True)
         if saved is None:
             os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
         else:
@@ -141,7 +144,7 @@ def package(source: str, out: str | Path, *, port: int = 8080, base_image: str |
             force: bool = False, settings: Any = None) -> PackageResult:
     """Write the build context of the version ``source`` names into ``out``."""
     from ..datastore.repo import current_settings
-    from ..registry.refs import parse_ref, resolve, version_uri
+    from ..registry.refs import parse_ref, resolve
     from .source import load_reference, parse_source, registry_client
 
     ref = parse_ref(source)
@@ -156,7 +159,7 @@ def package(source: str, out: str | Path, *, port: int = 8080, base_image: str |
         shutil.rmtree(out) if out.is_dir() else out.unlink()
     out.mkdir(parents=True, exist_ok=True)
     model_dir = out / "model"
-    _download(version_uri(ref.name, version), model_dir, conf)
+    _download(client.get_model_version_download_uri(ref.name, version), model_dir, conf)
     reference = load_reference(client, parse_source(f"{ref.name}@v{version}"), version)
     if reference is not None:
         (out / "reference.json").write_text(json.dumps(reference.to_dict()), encoding="utf-8")
