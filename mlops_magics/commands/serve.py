@@ -46,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="drift reference summary (.json) for a model folder (NAME@REF uses the stored one)")
     parser.add_argument("--timeout", type=int, metavar="S",
                         help="request timeout in seconds (default: MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, 60)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log every request (uvicorn's access log; off: /metrics counts them)")
     parser.add_argument("--status", action="store_true", help="list what this project serves")
     parser.add_argument("--stop", action="store_true",
                         help="stop MODEL's server(s) (or --port's); with neither, those this kernel started, "

@@ -14,6 +14,7 @@ background threads from what the observed model recorded.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
@@ -43,12 +44,37 @@ def request_id_of(scope: dict[str, Any]) -> str:
     return uuid.uuid4().hex
 
 
+TIMEOUT_BODY = b"Request processing time exceeded limit"  # MLflow's own 504 (scoring_server.init)
+
+
+async def _within(app: Any, timeout: float | None, scope: dict[str, Any], receive: Any, send: Any,
+                  started: list[bool]) -> None:
+    """Run ``app``; past ``timeout`` answer 504 exactly as MLflow's timeout middleware does (when MLflow's
+    own middleware was taken over, see ``scoring._take_over_timeout``)."""
+    if timeout is None:
+        await app(scope, receive, send)
+        return
+    try:
+        await asyncio.wait_for(app(scope, receive, send), timeout=timeout)
+    except (asyncio.TimeoutError, TimeoutError):
+        if not started[0]:
+            await _respond(send, 504, TIMEOUT_BODY, "application/json")
+
+
 async def _respond(send: Any, status: int, body: bytes, content_type: str,
                    headers: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
                             *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _freeze_heap() -> None:
+    """Move everything loaded so far (MLflow, pandas, scikit-learn, the model) out of the garbage
+    collector's reach: a full collection would otherwise walk millions of long-lived objects and stall
+    every request for a few hundred milliseconds (the p99). New objects are collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 class ServingApp:
@@ -89,18 +115,20 @@ class ServingApp:
         extra = [(b"x-request-id", request_id.encode()), (b"x-model-version", version.encode()),
                  (b"x-model-alias", slot.source.alias_label.encode())]
         status = 500
+        started_response = [False]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response[0] = True
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         state = RequestState(request_id)
         token = CURRENT.set(state)
         try:
-            await loaded.app(scope, receive, send_with_headers)
+            await _within(loaded.app, loaded.timeout, scope, receive, send_with_headers, started_response)
         finally:
             CURRENT.reset(token)
             self.metrics.request("/invocations", status, version, time.perf_counter() - started)
@@ -114,17 +142,19 @@ class ServingApp:
             await _respond(send, 503, b"\n", "application/json")
             return
         status = 500
+        started_response = [False]
         extra = [(b"x-model-version", loaded.version.encode())]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response[0] = True
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         try:
-            await loaded.app(scope, receive, send_with_headers)
+            await _within(loaded.app, loaded.timeout, scope, receive, send_with_headers, started_response)
         finally:
             self.metrics.request(route, status, loaded.version, time.perf_counter() - started)
 
@@ -146,6 +176,7 @@ class ServingApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await asyncio.to_thread(self.runtime.start)
+                    _freeze_heap()
                 except Exception as exc:  # noqa: BLE001 - uvicorn reports it and exits
                     text = str(exc).strip().splitlines()
                     first = text[0] if text else type(exc).__name__

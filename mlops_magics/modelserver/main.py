@@ -113,15 +113,21 @@ def serve(options: ServeOptions) -> int:
     if options.owner_pid:
         threading.Thread(target=_watch_owner, args=(options.owner_pid,), name="mlops-owner", daemon=True).start()
     config = uvicorn.Config(APP, factory=True, host=options.host, port=port, workers=options.workers,
-                            log_level=options.log_level, timeout_graceful_shutdown=30)
+                            log_level=options.log_level, access_log=options.access_log,
+                            timeout_graceful_shutdown=30)
     started = True
     try:
         print(f"mlops serve: {primary.label} on {entry.url} (metrics: {entry.url}/metrics)", file=sys.stderr,
               flush=True)
         if options.workers > 1:
+            import inspect
+
             from uvicorn.supervisors import Multiprocess
 
-            Multiprocess(config, sockets=[sock]).run()
+            kwargs = {"sockets": [sock]}
+            if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn takes the target too
+                kwargs["target"] = uvicorn.Server(config).run
+            Multiprocess(config, **kwargs).run()
         else:
             server = uvicorn.Server(config)
             server.run(sockets=[sock])

@@ -21,7 +21,11 @@ def make_app(options: ServeOptions) -> ServingApp:
     from ..core.serving.runtime import ServingRuntime
     from .scoring import build_scoring_app
 
-    runtime = ServingRuntime(options, build_app=lambda loaded: build_scoring_app(loaded.model))
+    def build(loaded: object) -> object:
+        app, loaded.timeout = build_scoring_app(loaded.model)  # type: ignore[attr-defined]
+        return app
+
+    runtime = ServingRuntime(options, build_app=build)
     if runtime.metrics.multiprocess:
         from prometheus_client import multiprocess
 

@@ -45,6 +45,17 @@ BUILD = textwrap.dedent('''
     for C in (1.0, 0.0005, 0.1):
         registry.register(model(C), "flip", input_example=X.head(5), reference=X)
     registry.promote("flip@v1", "champion")
+
+    class Slow:
+        """Sleeps as long as its input says: for the request timeout."""
+
+        def predict(self, frame):
+            import time
+
+            time.sleep(float(frame["seconds"].iloc[0]))
+            return frame["seconds"] * 2
+
+    registry.register(Slow(), "slow", alias="champion", input_example=pd.DataFrame({"seconds": [0.0]}))
     X.to_parquet("train.parquet")
 ''')
 
@@ -81,7 +92,8 @@ def free_port() -> int:
 
 @dataclass
 class Project:
-    """A project folder whose embedded store holds ``churn`` (v1 @champion, v2 @challenger) and ``flip``."""
+    """A project folder whose embedded store holds ``churn`` (v1 @champion, v2 @challenger), ``flip`` and
+    ``slow`` (sleeps for its input's ``seconds``)."""
 
     root: Path
 

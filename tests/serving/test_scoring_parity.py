@@ -132,3 +132,26 @@ def test_a_client_request_id_is_kept(pair):
     r = httpx.post(f"{ours.url}/invocations", json=body, headers={"x-request-id": "bad id with spaces"})
     assert r.headers["x-request-id"] != "bad id with spaces"  # not a token: a fresh id instead
     assert set(FEATURES) <= set(project.train().columns)
+
+
+def test_the_request_timeout_answers_like_mlflow(served_project):
+    env = served_project.env(PYTHONHASHSEED="7", MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT="2")
+    theirs = start_mlflow(served_project, "models:/slow/1", name="mlflow-slow", env=env)
+    try:
+        ours = start_ours(served_project, "slow@champion", "--timeout", "2", name="ours-slow", env=env)
+    except BaseException:
+        theirs.stop()
+        raise
+    try:
+        with httpx.Client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+            for seconds in (0.1, 4.0):
+                body = {"dataframe_split": {"columns": ["seconds"], "data": [[seconds]]}}
+                a = client.post(f"{theirs.url}/invocations", json=body)
+                b = client.post(f"{ours.url}/invocations", json=body)
+                assert (b.status_code, b.headers["content-type"], b.content) == \
+                    (a.status_code, a.headers["content-type"], a.content), seconds
+            assert a.status_code == 504 and b.headers["x-model-version"] == "1"
+            assert client.get(f"{ours.url}/ping").status_code == 200
+    finally:
+        ours.stop()
+        theirs.stop()

@@ -86,8 +86,8 @@ def test_options_are_checked_with_one_line_errors(tmp_path):
         with pytest.raises(MlopsUsageError) as err:
             ServeOptions(model="churn@champion", **kwargs).checked()
         assert "\n" not in str(err.value)
-    words = ServeOptions(model="m@a", port=0, shadow="b", capture="t").checked().to_argv()
-    assert words == ["m@a", "--port", "0", "--shadow", "b", "--capture", "t"]
+    words = ServeOptions(model="m@a", port=0, shadow="b", capture="t", access_log=True).checked().to_argv()
+    assert words == ["m@a", "--port", "0", "--shadow", "b", "--capture", "t", "--access-log"]
 
 
 def test_predictions_become_columns():
@@ -108,15 +108,16 @@ def test_drift_window_keeps_the_newest_rows_and_says_when_due():
     assert w.rows == 100
     snap = w.snapshot()
     assert snap["x"].tolist() == list(range(200, 300))
-    assert not w.due()  # just computed, no new rows
+    later = time.monotonic() + 10  # past the minimum gap between two computations
+    assert not w.due(later)  # just computed, no new rows
     for i in range(49):
         w.add(pd.DataFrame({"x": [i]}))
-    assert not w.due()
+    assert not w.due(later)
     w.add(pd.DataFrame({"x": [0]}))
-    assert w.due()
+    assert w.due(later) and not w.due()  # due, but not again right after a computation
     w.snapshot()
     w.mark_dirty()
-    assert w.due()
+    assert w.due(time.monotonic() + 10)
     w.add(pd.DataFrame({"x": range(1000)}))  # a batch larger than the window
     assert w.rows == 100 and w.snapshot()["x"].tolist() == list(range(900, 1000))
 

@@ -2,7 +2,8 @@
 
 The observer thread appends each batch of rows (no copy); a separate thread recomputes drift when the
 window gained ``every_rows`` rows or ``every_seconds`` passed since the last computation (and new rows
-came), so the request path never waits for the drift engine. Memory is bounded by ``max_rows`` rows.
+came), never more often than every ``MIN_GAP`` seconds, so the request path never waits for the drift
+engine and heavy traffic does not make it compute all the time. Memory is bounded by ``max_rows`` rows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["DriftWindow"]
 log = logging.getLogger("mlops_magics.serving")
 
 MIN_ROWS = 30  # fewer rows say nothing about a distribution
+MIN_GAP = 5.0  # seconds between two computations at most traffic: drift costs a bounded share of the CPU
 COMPACT_FRAMES = 64  # many one-row frames are merged: a DataFrame object costs kilobytes
 
 
@@ -83,7 +85,7 @@ class DriftWindow:
 
     def due(self, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        if self._rows < MIN_ROWS:
+        if self._rows < MIN_ROWS or now - self._last < min(MIN_GAP, self.every_seconds):
             return False
         if self._dirty or self._new >= self.every_rows:
             return True

@@ -27,8 +27,8 @@ class ServeOptions:
     canary: str | None = None
     canary_share: float = 0.05
     capture: str | None = None
-    capture_rows: int = 10_000
-    capture_seconds: float = 60.0
+    capture_rows: int = 50_000
+    capture_seconds: float = 600.0
     poll_interval: float = 10.0
     drift_window: int = 5_000
     drift_every: int = 500
@@ -37,6 +37,7 @@ class ServeOptions:
     timeout: int | None = None
     owner_pid: int | None = None
     log_level: str = "info"
+    access_log: bool = False
     home: str | None = None  # the store (MLOPS_HOME) the server reads models and writes captures in
 
     @classmethod
@@ -85,7 +86,8 @@ class ServeOptions:
             value = getattr(self, f.name)
             if f.name in ("model", "home") or value is None or value == defaults[f.name]:
                 continue
-            words += [f"--{f.name.replace('_', '-')}", str(value)]
+            flag = f"--{f.name.replace('_', '-')}"
+            words += [flag] if value is True else [flag, str(value)]
         return words
 
     def to_json(self) -> str:

@@ -62,6 +62,7 @@ class LoadedModel:
     uri: str = ""
     loaded_at: float = field(default_factory=time.time)
     app: Any = None
+    timeout: float | None = None  # the request timeout the face enforces around ``app`` (None: the app does)
 
 
 def _folder_source(path: Path, reference: str | None) -> ModelSource:

@@ -1,17 +1,23 @@
 """Production traffic as versioned data: each closed partition becomes a new version of dataset NAME.
 
 Rows are buffered in memory until the partition reaches ``max_rows`` rows or ``max_seconds`` since its
-first row. A closed partition is first written to a spool folder (``MLOPS_HOME/serving/capture/NAME``)
-as a Parquet file under a temporary name and renamed when complete, then added to the data store
-through its public API (``datastore.add``), then deleted. So:
+first row; a closed partition is added to the data store through its public API (``datastore.add`` of a
+DataFrame: written under a temporary name and renamed, the manifest edited under the dataset's lock).
+When the store cannot take it (disk full, a lock held too long), the partition goes to a spool folder
+(``MLOPS_HOME/serving/capture/NAME``) as a Parquet file, written under a temporary name and renamed when
+complete, and is retried. So:
 
-* a half-written partition is never visible (temporary name; the data store writes atomically too);
-* nothing is lost when the process dies: spool files of dead processes are added by the next server
-  that captures into NAME (claimed by an atomic rename, so two servers never add one twice);
+* a half-written partition is never visible (temporary names, in the data store and in the spool);
+* nothing is lost when the store fails, nor when the process dies with partitions spooled: spool files
+  of dead processes are added by the next server that captures into NAME (claimed by an atomic rename,
+  so two servers never add one twice);
 * two processes never collide: partition names carry host, pid and a sequence number, and the data
   store's per-dataset lock serialises version numbers;
 * memory stays bounded: beyond ``max_pending`` partitions waiting for the store, rows are dropped and
   counted (``mlops_serving_capture_dropped_rows_total``), the server keeps answering.
+
+(Rows still in the memory buffer are lost only if the process is killed with SIGKILL; SIGTERM and
+Ctrl-C close the buffer as a last partition.)
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import time
 from collections import deque
 from pathlib import Path
 from typing import Any
+
+from ..errors import MlopsUsageError
 
 __all__ = ["CaptureWriter", "spool_dir"]
 
@@ -53,7 +61,7 @@ def _alive(pid: int) -> bool:
 class CaptureWriter:
     """Buffers captured rows and stores closed partitions as versions of dataset ``name``."""
 
-    def __init__(self, name: str, home: Path, max_rows: int = 10_000, max_seconds: float = 60.0,
+    def __init__(self, name: str, home: Path, max_rows: int = 50_000, max_seconds: float = 600.0,
                  metrics: Any = None, max_pending: int = 4) -> None:
         self.name = name
         self.home = Path(home)
@@ -106,13 +114,16 @@ class CaptureWriter:
                 if self.metrics is not None:
                     self.metrics.capture_dropped.inc(n)
                 return False
-            self._buffer.append(frame)
-            self._rows += n
-            if self._first is None:
-                self._first = time.monotonic()
-            if self._rows >= self.max_rows:
-                self._close_partition()
-                self._cond.notify_all()
+            while len(frame):  # partitions of exactly max_rows rows (the last one of a flush: fewer)
+                if self._first is None:
+                    self._first = time.monotonic()
+                room = self.max_rows - self._rows
+                part, frame = (frame, frame.iloc[:0]) if len(frame) <= room else (frame.iloc[:room], frame.iloc[room:])
+                self._buffer.append(part)
+                self._rows += len(part)
+                if self._rows >= self.max_rows:
+                    self._close_partition()
+                    self._cond.notify_all()
         return True
 
     def _close_partition(self) -> None:
@@ -134,10 +145,14 @@ class CaptureWriter:
                 stopping = self._stopping
             for part in parts:
                 rows = sum(len(f) for f in part)
+                self._seq += 1
+                label = f"part-{self.host}-{self.pid}-{self._seq:06d}"
                 try:
-                    self._write_spool(part)
-                except Exception as exc:  # noqa: BLE001 - counted and logged; rows of this partition lost
-                    log.error("capture %s: could not write a partition of %d rows (%s)", self.name, rows, exc)
+                    df = self._frame(part)
+                    if not self._store(df, label):
+                        self._write_spool(df, label)  # kept on disk, retried
+                except Exception as exc:  # noqa: BLE001 - counted and logged; this partition's rows are lost
+                    log.error("capture %s: could not keep a partition of %d rows (%s)", self.name, rows, exc)
                     if self.metrics is not None:
                         self.metrics.capture_errors.inc()
                         self.metrics.capture_dropped.inc(rows)
@@ -163,23 +178,25 @@ class CaptureWriter:
             waits.append(self._retry_at - time.monotonic())
         return max(0.01, min(waits))
 
-    def _write_spool(self, frames: list[Any]) -> Path:
-        """One Parquet file per partition, visible only once complete (temporary name, then rename)."""
+    @staticmethod
+    def _frame(frames: list[Any]) -> Any:
         import pandas as pd
 
         df = pd.concat(frames, ignore_index=True, copy=False) if len(frames) > 1 else frames[0].reset_index(drop=True)
         df.columns = [str(c) for c in df.columns]
-        self._seq += 1
-        final = self.spool / f"part-{self.host}-{self.pid}-{self._seq:06d}.parquet"
+        return df
+
+    def _write_spool(self, df: Any, label: str) -> Path:
+        """One Parquet file, visible only once complete (temporary name, then rename)."""
+        import pyarrow as pa
+
+        final = self.spool / f"{label}.parquet"
         tmp = self.spool / f".{final.name}.tmp"
         try:
-            import pyarrow as pa
-
             try:
                 df.to_parquet(tmp, index=False)
             except (pa.ArrowException, TypeError, ValueError):  # mixed object columns: keep them as text
-                df = df.astype({c: str for c in df.columns if df[c].dtype == object})
-                df.to_parquet(tmp, index=False)
+                df.astype({c: str for c in df.columns if df[c].dtype == object}).to_parquet(tmp, index=False)
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
@@ -196,32 +213,47 @@ class CaptureWriter:
                 return
         self._retry_at = 0.0
 
-    def _ingest(self, path: Path) -> bool:
-        """Add one spooled partition as a new version of the dataset; the file goes once stored."""
-        import pandas as pd
-
+    def _store(self, df: Any, label: str) -> bool:
+        """Add one partition as a new version of the dataset; False (logged, counted) when the store refuses."""
         from ..datastore import add
 
+        message = f"captured traffic: {len(df)} rows ({label})"
         try:
-            df = pd.read_parquet(path)
-            message = f"captured traffic: {len(df)} rows ({path.name})"
             if "_timestamp" in df.columns and len(df):
                 message += f", {df['_timestamp'].min():%Y-%m-%d %H:%M:%S} .. {df['_timestamp'].max():%H:%M:%S} UTC"
             if "_model_version" in df.columns and len(df):
                 message += ", model " + ", ".join(f"v{v}" for v in sorted(df["_model_version"].astype(str).unique()))
-            add(df, name=self.name, message=message, home=self.home, run=None)
-        except Exception as exc:  # noqa: BLE001 - kept on disk and retried; the server goes on
-            log.error("capture %s: could not store %s (%s); kept for a retry", self.name, path.name,
+            try:
+                add(df, name=self.name, message=message, home=self.home, run=None)
+            except MlopsUsageError:  # mixed object columns Parquet refuses: keep them as text
+                text = df.astype({c: str for c in df.columns if df[c].dtype == object})
+                add(text, name=self.name, message=message, home=self.home, run=None)
+        except Exception as exc:  # noqa: BLE001 - kept and retried; the server goes on
+            log.error("capture %s: could not store %s (%s); kept for a retry", self.name, label,
                       str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
             if self.metrics is not None:
                 self.metrics.capture_errors.inc()
             return False
-        path.unlink(missing_ok=True)
         self.partitions += 1
         self.rows_stored += len(df)
         if self.metrics is not None:
             self.metrics.capture_partitions.inc()
             self.metrics.capture_rows.inc(len(df))
+        return True
+
+    def _ingest(self, path: Path) -> bool:
+        """Store one spooled partition; the file goes once stored."""
+        import pandas as pd
+
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is left for a person to look at
+            log.error("capture %s: cannot read %s (%s)", self.name, path.name, exc)
+            return False
+        label = path.stem.split("-", 2)[-1] if path.name.startswith("claimed-") else path.stem
+        if not self._store(df, label):
+            return False
+        path.unlink(missing_ok=True)
         return True
 
     def _recover(self) -> None:
