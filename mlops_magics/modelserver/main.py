@@ -78,6 +78,25 @@ def _watch_owner(owner: int) -> None:
             return
 
 
+def _start_ingester(options: ServeOptions) -> "subprocess.Popen":
+    """The process that turns spooled capture partitions into dataset versions (off the request path)."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "mlops_magics.modelserver.ingest", "--home", str(options.home),
+                             "--name", str(options.capture)], stdin=subprocess.DEVNULL)
+
+
+def _stop_ingester(proc: "subprocess.Popen", timeout: float = 300.0) -> None:
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGUSR1)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:  # it keeps going on its own and stops when done (its parent is gone)
+        print(f"mlops serve: the capture ingester (pid {proc.pid}) is still storing partitions", file=sys.stderr)
+
+
 def serve(options: ServeOptions) -> int:
     """Run the server in the foreground until SIGTERM / Ctrl-C; returns the exit status."""
     import uvicorn
@@ -107,6 +126,7 @@ def serve(options: ServeOptions) -> int:
         log=os.environ.get("MLOPS_SERVE_LOG"), capture=options.capture, shadow=options.shadow,
         canary=options.canary)
     home = options.home
+    ingester = _start_ingester(options) if options.capture else None
     served.record(home, entry)
     stopped_by: list[int] = []
     previous = {sig: signal.signal(sig, lambda s, f: stopped_by.append(s)) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -133,6 +153,8 @@ def serve(options: ServeOptions) -> int:
             server.run(sockets=[sock])
             started = server.started
     finally:
+        if ingester is not None:  # the workers have spooled their last partitions: store them, then stop
+            _stop_ingester(ingester)
         served.remove(home, entry.pid)
         sock.close()
         for sig, handler in previous.items():

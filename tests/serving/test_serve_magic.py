@@ -41,7 +41,8 @@ def test_serve_magic_starts_shows_lists_and_stops(shell_in_project, served_proje
     for _ in range(3):
         r = httpx.post(f"{card.url}/invocations", json=split_body(served_project.train().head(2)))
         assert r.status_code == 200
-    table = ip.run_line_magic("mlops", "serve --status")
+    table = wait_for(lambda: (t := ip.run_line_magic("mlops", "serve --status")) and t[0].rows == 6 and t,
+                     "the rows to be counted (off the response path)")
     (listed,) = [m for m in table if m.pid == card.pid]
     assert listed.requests == 3 and listed.rows == 6 and listed.drift_verdict == "not computed yet"
     assert card.url in table._repr_html_()

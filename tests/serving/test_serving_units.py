@@ -17,7 +17,9 @@ from prometheus_client import CollectorRegistry, Histogram
 from mlops_magics import data
 from mlops_magics.core.errors import MlopsUsageError
 from mlops_magics.core.serving import served
+from mlops_magics.core.serving.chunks import CaptureChunk, assemble
 from mlops_magics.core.serving.drift_window import DriftWindow
+from mlops_magics.core.serving.ingest import Ingester
 from mlops_magics.core.serving.metrics import VALUE_BUCKETS, ServingMetrics, observe_many
 from mlops_magics.core.serving.observer import Observer, Scored
 from mlops_magics.core.serving.options import ServeOptions
@@ -131,7 +133,7 @@ def test_observer_batches_count_per_version_and_build_capture_rows():
              Scored("r2", 1_700_000_001.0, "challenger", "2", pd.DataFrame({"a": [3.0]}), np.array([1])),
              Scored("r3", 1_700_000_002.0, "champion", "1", {"text": "not tabular"}, ["x"])]
     batch = obs.process(items)
-    frame = batch.capture_frame()
+    frame = assemble([batch.capture_chunk()])
     assert frame["a"].tolist() == [1.0, 2.0, 3.0]
     assert frame["_prediction"].tolist() == [0, 1, 1]
     assert frame["_request_id"].tolist() == ["r1", "r1", "r2"]
@@ -145,31 +147,54 @@ def test_observer_batches_count_per_version_and_build_capture_rows():
     assert 'mlops_serving_predictions_total{class="1",model_version="2"} 1.0' in text
 
 
+def test_chunks_split_at_any_row_and_assemble_once():
+    frames = [pd.DataFrame({"x": [1.0, 2.0]}), pd.DataFrame({"x": [3.0]}), pd.DataFrame({"x": [4.0, 5.0, 6.0]})]
+    chunk = CaptureChunk(frames, {"_prediction": np.arange(6), "_timestamp": np.full(6, 1_700_000_000.0)})
+    head, tail = chunk.split(4)
+    assert (head.rows, tail.rows) == (4, 2)
+    other = CaptureChunk([pd.DataFrame({"x": [7.0]})], {"_prediction": np.array([9])})
+    df = assemble([tail, head, other])
+    assert df["x"].tolist() == [5.0, 6.0, 1.0, 2.0, 3.0, 4.0, 7.0]
+    assert df["_prediction"].tolist() == [4, 5, 0, 1, 2, 3, 9]
+    assert df["_timestamp"].isna().tolist() == [False] * 6 + [True]  # a chunk without it: null
+    assert str(df["_timestamp"].dt.tz) == "UTC"
+
+
 def _frame(n: int, start: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": np.arange(start, start + n, dtype=float), "_request_id": [f"r{i}" for i in
                                                                                      range(start, start + n)]})
 
 
-def test_capture_writer_stores_partitions_as_versions_and_flushes_on_close(mlops_home):
+def _ingest(home, name: str) -> Ingester:
+    ingester = Ingester(name, home)
+    while ingester.ingest_ready():
+        pass
+    return ingester
+
+
+def test_capture_spools_partitions_that_become_versions_and_close_flushes(mlops_home):
     m = ServingMetrics(multiprocess=False)
     writer = CaptureWriter("traffic", mlops_home, max_rows=100, max_seconds=3600, metrics=m).start()
     for i in range(25):
         assert writer.append(_frame(10, i * 10))
     writer.close()  # 250 rows: two full partitions and the 50 buffered ones
+    assert len(list(spool_dir(mlops_home, "traffic").glob("part-*.pkl"))) == 3
+    assert "mlops_serving_capture_rows_total 250.0" in m.render().decode()
+    assert _ingest(mlops_home, "traffic").rows == 250
     versions = data.log("traffic").versions
     assert [v.rows for v in versions] == [100, 100, 50]
     rows = pd.concat([data.load(f"traffic@v{v.version}", run=None) for v in versions])
     assert sorted(rows["x"].tolist()) == list(range(250))
     assert list(spool_dir(mlops_home, "traffic").iterdir()) == []  # nothing left behind
-    assert "mlops_serving_capture_rows_total 250.0" in m.render().decode()
 
 
-def test_capture_writer_closes_partitions_on_time(mlops_home):
+def test_capture_closes_partitions_on_time(mlops_home):
     writer = CaptureWriter("timed", mlops_home, max_rows=10_000, max_seconds=0.3).start()
     writer.append(_frame(5))
     deadline = time.monotonic() + 60
-    while not data.list_datasets().items and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while not list(spool_dir(mlops_home, "timed").glob("part-*.pkl")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _ingest(mlops_home, "timed")
     assert data.log("timed").versions[0].rows == 5  # closed by age, not by size
     writer.close()
 
@@ -184,22 +209,24 @@ def test_capture_writer_bounds_memory(mlops_home):
     assert "mlops_serving_capture_dropped_rows_total 30.0" in m.render().decode()
 
 
-def test_partitions_left_by_a_dead_server_are_recovered_once(mlops_home):
+def test_spooled_partitions_are_stored_once_whoever_left_them(mlops_home):
     spool = spool_dir(mlops_home, "orphans")
-    spool.mkdir(parents=True)
-    writer = CaptureWriter("orphans", mlops_home)
     dead = _dead_pid()
-    _frame(7).to_parquet(spool / f"part-{writer.host}-{dead}-000001.parquet")
-    (spool / f".part-{writer.host}-{dead}-000002.parquet.tmp").write_bytes(b"half a parquet file")
-    alive = os.getpid()
-    _frame(3).to_parquet(spool / f"part-{writer.host}-{alive + 0}-000009.parquet")  # a live process's: left alone
-    writer.pid = alive + 1_000_000  # this writer is "another" process on the same host
-    writer.start()
-    writer.close()
-    versions = data.log("orphans").versions
-    assert [v.rows for v in versions] == [7]  # the complete partition, once; never the half-written one
-    left = sorted(p.name for p in spool.iterdir())
-    assert left == [f"part-{writer.host}-{alive}-000009.parquet"]
+    writer = CaptureWriter("orphans", mlops_home)
+    writer.spool.mkdir(parents=True)
+    writer.pid = dead  # a server that died after spooling
+    writer.write([CaptureChunk.of(_frame(7))])
+    (spool / f".part-{writer.host}-{dead}-000002.pkl.tmp").write_bytes(b"half a partition")
+    claimed_by_dead = spool / f"claimed-{dead}-part-{writer.host}-{dead}-000003.pkl"
+    writer.write([CaptureChunk.of(_frame(2, 100))]).rename(claimed_by_dead)  # an ingester died holding it
+    alive_other = os.getppid()
+    claimed_by_live = spool / f"claimed-{alive_other}-part-{writer.host}-{dead}-000004.pkl"
+    writer.write([CaptureChunk.of(_frame(3, 200))]).rename(claimed_by_live)  # another live ingester's
+    first, second = Ingester("orphans", mlops_home), Ingester("orphans", mlops_home)
+    second.pid = first.pid + 1_000_000  # two ingesters on the same spool: each file is stored once
+    assert first.ingest_ready() + second.ingest_ready() == 2
+    assert sorted(v.rows for v in data.log("orphans").versions) == [2, 7]  # never the half-written one
+    assert sorted(p.name for p in spool.iterdir()) == [claimed_by_live.name]
 
 
 def test_served_registry_prunes_dead_processes(tmp_path):

@@ -119,13 +119,14 @@ class ServingMetrics:
                                       "queue was full", (), registry=reg)
         self.shadow_latency = Histogram(f"{p}_shadow_duration_seconds", "Time the shadow model took per batch",
                                         (), buckets=LATENCY_BUCKETS, registry=reg)
-        self.capture_rows = Counter(f"{p}_capture_rows", "Rows written to the capture dataset", (), registry=reg)
-        self.capture_partitions = Counter(f"{p}_capture_partitions", "Capture partitions stored as dataset "
-                                          "versions", (), registry=reg)
+        self.capture_rows = Counter(f"{p}_capture_rows", "Captured rows handed to the store (spooled partitions, "
+                                    "each becomes a dataset version)", (), registry=reg)
+        self.capture_partitions = Counter(f"{p}_capture_partitions", "Capture partitions closed and spooled "
+                                          "(each becomes a dataset version)", (), registry=reg)
         self.capture_dropped = Counter(f"{p}_capture_dropped_rows", "Rows not captured (buffer full or not "
                                        "tabular)", (), registry=reg)
-        self.capture_errors = Counter(f"{p}_capture_errors", "Failed capture writes (rows kept on disk and "
-                                      "retried)", (), registry=reg)
+        self.capture_errors = Counter(f"{p}_capture_errors", "Capture partitions that could not be spooled",
+                                      (), registry=reg)
         self.dataset_drift.set(math.nan)  # unknown until the first computation (0 would read "no drift")
         self.drift_time.set(math.nan)
         self.observer_dropped = Counter(f"{p}_observer_dropped_requests", "Scored requests not observed "

@@ -12,17 +12,19 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from .chunks import TIMESTAMP, CaptureChunk
 from .predictions import as_columns, first_column, kind_of, to_frame
 
 __all__ = ["Batch", "Observer", "Scored"]
 
 log = logging.getLogger("mlops_magics.serving")
 
+SMALL_ROWS = 32  # frames averaging fewer rows are merged per batch
 MAX_QUEUE = 10_000
 MAX_BATCH = 2_000
 BATCH_WAIT = 0.2
@@ -42,35 +44,45 @@ class Scored:
 
 @dataclass
 class Batch:
-    """Requests observed together: their rows as one frame, prediction columns, and per-row metadata."""
+    """Requests observed together: their input frames, prediction columns and per-row metadata."""
 
-    frame: Any  # DataFrame of the input rows (None when no request was tabular)
+    frames: list[Any]  # input frames of the tabular items, in order (small ones merged into one)
     items: list[Scored]
     rows: list[int]  # rows per item (0 for a non-tabular item)
-    predictions: dict[str, np.ndarray] | None  # prediction columns aligned with ``frame``
+    predictions: dict[str, np.ndarray] | None  # prediction columns, one value per row of ``frames``
     shadow: np.ndarray | None = None
     shadow_version: str | None = None
+    _frame: Any = field(default=None, repr=False)
 
-    def capture_frame(self) -> Any:
+    @property
+    def frame(self) -> Any:
+        """The input rows as one DataFrame (concatenated on first use), or None."""
+        if self._frame is None and self.frames:
+            import pandas as pd
+
+            self._frame = self.frames[0] if len(self.frames) == 1 else pd.concat(self.frames, ignore_index=True,
+                                                                                  copy=False)
+        return self._frame
+
+    def capture_chunk(self) -> CaptureChunk:
         """Input rows + ``_prediction*`` + ``_model_version``, ``_model_alias``, ``_request_id``, ``_timestamp``
-        (+ ``_shadow_prediction``, ``_shadow_version``)."""
-        import pandas as pd
-
+        (+ ``_shadow_prediction``, ``_shadow_version``), as a chunk (assembled once per partition)."""
         tab = [(it, n) for it, n in zip(self.items, self.rows) if n]
-        out = self.frame.copy(deep=False)
-        out.columns = [str(c) for c in out.columns]
-        for name, values in (self.predictions or {}).items():
-            out[name] = values
         counts = [n for _, n in tab]
-        out["_model_version"] = np.repeat(np.array([it.version for it, _ in tab], dtype=object), counts)
-        out["_model_alias"] = np.repeat(np.array([it.alias for it, _ in tab], dtype=object), counts)
-        out["_request_id"] = np.repeat(np.array([it.request_id for it, _ in tab], dtype=object), counts)
-        stamps = np.repeat(np.array([it.timestamp for it, _ in tab], dtype=float), counts)
-        out["_timestamp"] = pd.to_datetime(stamps, unit="s", utc=True)
+        total = sum(counts)
+        columns = dict(self.predictions or {})
+
+        def per_row(values: list[Any], dtype: Any = object) -> np.ndarray:
+            return np.repeat(np.array(values, dtype=dtype), counts)
+
+        columns["_model_version"] = per_row([it.version for it, _ in tab])
+        columns["_model_alias"] = per_row([it.alias for it, _ in tab])
+        columns["_request_id"] = per_row([it.request_id for it, _ in tab])
+        columns[TIMESTAMP] = per_row([it.timestamp for it, _ in tab], float)
         if self.shadow is not None:
-            out["_shadow_prediction"] = self.shadow
-            out["_shadow_version"] = self.shadow_version
-        return out
+            columns["_shadow_prediction"] = self.shadow
+            columns["_shadow_version"] = np.full(total, self.shadow_version, dtype=object)
+        return CaptureChunk(list(self.frames), columns, total)
 
 
 def _merge_predictions(cols: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray] | None:
@@ -84,7 +96,8 @@ def _merge_predictions(cols: list[dict[str, np.ndarray]]) -> dict[str, np.ndarra
 
 
 def make_batch(items: list[Scored]) -> Batch:
-    """Frames of tabular requests concatenated once (one concat per batch, not per request)."""
+    """The tabular requests' frames; small ones (a few rows each) are merged once here, so that later
+    steps handle a few frames per batch, not one per request; large ones are kept as they are (no copy)."""
     import pandas as pd
 
     frames, cols, rows = [], [], []
@@ -98,9 +111,10 @@ def make_batch(items: list[Scored]) -> Batch:
         cols.append(pred)
         rows.append(len(frame))
     if not frames:
-        return Batch(None, items, rows, None)
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True, copy=False)
-    return Batch(frame, items, rows, _merge_predictions(cols))
+        return Batch([], items, rows, None)
+    if len(frames) > 1 and sum(len(f) for f in frames) < SMALL_ROWS * len(frames):
+        frames = [pd.concat(frames, ignore_index=True, copy=False)]
+    return Batch(frames, items, rows, _merge_predictions(cols))
 
 
 class Observer:
@@ -163,9 +177,10 @@ class Observer:
         """Metrics, drift window and downstream for one batch (the thread body; callable in tests)."""
         batch = make_batch(items)
         self._count(batch)
-        if batch.frame is not None:
+        if batch.frames:
             if self.window is not None:
-                self.window.add(batch.frame)
+                for frame in batch.frames:
+                    self.window.add(frame)
             if self.downstream is not None:
                 self.downstream(batch)
         return batch

@@ -151,15 +151,15 @@ class ServingRuntime:
                                         predictions))
 
     def _capture_batch(self, batch: Batch) -> None:
-        if batch.frame is None or self.capture is None:
+        if not batch.frames or self.capture is None:
             return
         try:
-            frame = batch.capture_frame()
+            chunk = batch.capture_chunk()
         except Exception:  # noqa: BLE001 - an odd batch is not captured; counted
             log.exception("could not build the capture rows of a batch")
-            self.metrics.capture_dropped.inc(len(batch.frame))
+            self.metrics.capture_dropped.inc(sum(batch.rows))
             return
-        self.capture.append(frame)
+        self.capture.append(chunk)
 
     # -- drift -------------------------------------------------------------------------------------------
     def _reference(self) -> Any:

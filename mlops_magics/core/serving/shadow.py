@@ -69,7 +69,7 @@ class ShadowScorer:
     def score(self, batch: Batch) -> None:
         """Add the shadow's predictions to ``batch`` and count agreement (per answering version)."""
         loaded = self.slot.current
-        if loaded is None or batch.frame is None:
+        if loaded is None or not batch.frames:
             return
         started = time.perf_counter()
         try:
