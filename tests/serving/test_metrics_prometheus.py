@@ -3,9 +3,11 @@ per-feature drift of recent requests against the reference stored with the serve
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -16,6 +18,7 @@ from serving_procs import free_port, metric_samples, split_body, start_ours, tot
 pytestmark = pytest.mark.server
 
 PROMETHEUS = shutil.which("prometheus")
+DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "mlops-serving.json"
 
 
 @pytest.fixture
@@ -111,3 +114,14 @@ def test_metrics_and_drift_through_a_real_prometheus(served_project, servers, pr
     assert float(psi[0]["value"][1]) > 0.25
     answered = wait_for(lambda: _query(prom, 'sum(mlops_serving_rows_total)'), "rows in prometheus")
     assert float(answered[0]["value"][1]) == rows
+
+    # the Grafana dashboard's queries are valid PromQL on these metrics, and its main panels have data
+    dashboard = json.loads(DASHBOARD.read_text())
+    exprs = {p["title"]: [t["expr"].replace("$job", "mlops") for t in p["targets"]] for p in dashboard["panels"]}
+    for title, queries in exprs.items():
+        for q in queries:
+            _query(prom, q)  # asserts the query parses and runs
+    for title in ("Throughput by answering version", "Rows scored per second", "PSI per feature",
+                  "Version behind the alias", "Dataset drift (recent requests vs the served version's reference)",
+                  "Prediction distribution (classifiers)"):
+        wait_for(lambda: _query(prom, exprs[title][0]), f"data in the dashboard panel '{title}'", timeout=120)
