@@ -55,7 +55,7 @@ def served_card_html(m: "ServedModel") -> str:
         agree = f", agreement {m.shadow_agreement:.1%}" if m.shadow_agreement is not None else ""
         rows.append(_line("shadow", f"<code>{escape(m.shadow)}</code> v{escape(str(m.shadow_version))}{agree}"))
     if m.capture:
-        rows.append(_line("capture", f"dataset <code>{escape(m.capture)}</code> ({m.capture_rows} rows stored)"))
+        rows.append(_line("capture", f"dataset <code>{escape(m.capture)}</code> ({m.capture_rows} rows captured)"))
     if m.load_error:
         rows.append(f'<div style="color:{_DRIFT}">last load failed: {escape(m.load_error)}</div>')
     rows.append(_line("metrics", _link(m.metrics_url)))

@@ -2,7 +2,7 @@
 
 Pure Python (no IPython, no ASGI): the model server (:mod:`mlops_magics.modelserver`) is the face that
 answers HTTP; this package holds the logic it runs (slots and swaps, metrics, the drift window, the
-capture writer, shadow scoring, the alias follower), the served-process registry behind
+capture writer and its ingester, shadow scoring, the alias follower), the served-process registry behind
 ``--status`` / ``--stop``, starting a server in the background, and packaging a build context.
 """
 
@@ -20,11 +20,12 @@ def served_models(home: Any = None) -> Any:
     return _served_models(home)
 
 
-def start_background(argv: list[str], **kwargs: Any) -> Any:
-    """Start ``mlops serve ARGV`` as a detached process, wait until it answers; returns its card."""
+def start_background(options: Any, **kwargs: Any) -> Any:
+    """Start a server for ``options`` (a ServeOptions) as a detached process, wait until it answers;
+    returns its card (a ServedModel)."""
     from .launch import start_background as _start
 
-    return _start(argv, **kwargs)
+    return _start(options, **kwargs)
 
 
 def stop_servers(**kwargs: Any) -> Any:

@@ -20,7 +20,7 @@ from ..errors import MlopsError, MlopsUsageError, NotFound
 from .options import ServeOptions
 from .results import ServedModel, StopResult
 from .served import ServedEntry, list_entries, pid_alive, remove
-from .status import _answers_ping, describe, fetch_status
+from .status import answers_ping, describe, fetch_status
 
 __all__ = ["start_background", "stop_servers"]
 
@@ -77,7 +77,7 @@ def start_background(options: ServeOptions, *, owner_pid: int | None = None, set
             _children.pop(proc.pid, None)
             raise _failure(log, code)
         entry = next((e for e in list_entries(home) if e.pid == proc.pid), None)
-        if entry is not None and _answers_ping(entry.url, 2.0):
+        if entry is not None and answers_ping(entry.url, 2.0):
             return describe(entry, fetch_status(entry.url))
         if time.monotonic() > deadline:
             _terminate(proc.pid, 10.0)

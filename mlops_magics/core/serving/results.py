@@ -81,7 +81,7 @@ class ServedModel:
             agree = f", agreement {self.shadow_agreement:.1%}" if self.shadow_agreement is not None else ""
             out.append(f"  shadow {self.shadow} v{self.shadow_version}{agree}")
         if self.capture:
-            out.append(f"  capture -> dataset {self.capture} ({self.capture_rows} rows stored)")
+            out.append(f"  capture -> dataset {self.capture} ({self.capture_rows} rows captured)")
         if self.load_error:
             out.append(f"  last load failed: {self.load_error}")
         out.append(f"  metrics: {self.metrics_url}")

@@ -15,7 +15,7 @@ from typing import Any
 from .results import ServedModel, ServedTable
 from .served import ServedEntry, list_entries
 
-__all__ = ["describe", "fetch_status", "served_models"]
+__all__ = ["answers_ping", "describe", "fetch_status", "served_models"]
 
 
 def fetch_status(url: str, timeout: float = 2.0) -> dict[str, Any] | None:
@@ -68,13 +68,14 @@ def served_models(home: Path | None = None, timeout: float = 2.0) -> ServedTable
     for entry in list_entries(Path(home)):
         status = fetch_status(entry.url, timeout)
         card = describe(entry, status)
-        if status is None and _answers_ping(entry.url, timeout) is False and _older_than(entry, 300):
+        if status is None and answers_ping(entry.url, timeout) is False and _older_than(entry, 300):
             card.state = "not answering"
         items.append(card)
     return ServedTable(items)
 
 
-def _answers_ping(url: str, timeout: float) -> bool:
+def answers_ping(url: str, timeout: float) -> bool:
+    """True when the server answers MLflow's health check."""
     try:
         with urllib.request.urlopen(f"{url}/ping", timeout=timeout) as resp:
             return resp.status == 200
