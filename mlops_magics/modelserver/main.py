@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -78,17 +79,13 @@ def _watch_owner(owner: int) -> None:
             return
 
 
-def _start_ingester(options: ServeOptions) -> "subprocess.Popen":
+def _start_ingester(options: ServeOptions) -> subprocess.Popen:
     """The process that turns spooled capture partitions into dataset versions (off the request path)."""
-    import subprocess
-
     return subprocess.Popen([sys.executable, "-m", "mlops_magics.modelserver.ingest", "--home", str(options.home),
                              "--name", str(options.capture)], stdin=subprocess.DEVNULL)
 
 
-def _stop_ingester(proc: "subprocess.Popen", timeout: float = 300.0) -> None:
-    import subprocess
-
+def _stop_ingester(proc: subprocess.Popen, timeout: float = 300.0) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGUSR1)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 from .slots import ModelSlot
 from .source import LoadedModel, ModelSource
