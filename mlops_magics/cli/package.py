@@ -14,13 +14,15 @@ __all__ = ["add_parser", "run"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from ..commands.package import add_arguments
 
-    p = sub.add_parser("package", help="write a container build context for a registered model version")
-    add_arguments(p)
+    from ..commands.package import SUMMARY
+
+    p = sub.add_parser("package", help=SUMMARY)
+    add_arguments(p, "cli")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.serving import package
+    from ..commands.package import execute
 
-    print(repr(package(args.model, args.out, port=args.port, base_image=args.base_image, force=args.force)))
+    print(repr(execute(args)))
     return 0

@@ -12,10 +12,10 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from ..commands.serve import add_arguments
+    from ..commands.serve import SUMMARY, add_arguments
 
-    p = sub.add_parser("serve", help="serve a registered model (metrics, alias following, shadow, canary, capture)")
-    add_arguments(p)
+    p = sub.add_parser("serve", help=SUMMARY)
+    add_arguments(p, "cli")
     p.set_defaults(handler=run)
 
 

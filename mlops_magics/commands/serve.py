@@ -11,11 +11,17 @@ import dataclasses
 
 from ..core.serving.options import ServeOptions
 
-__all__ = ["add_arguments"]
+__all__ = ["DESCRIPTION", "SUMMARY", "add_arguments"]
+
+SUMMARY = "serve a model (metrics, alias following, shadow, canary, capture of traffic as data)"
+DESCRIPTION = ("Serve MODEL with MLflow's scoring server plus /metrics (Prometheus); NAME@ALIAS is followed live "
+               "(a promotion swaps the new version in); --shadow, --canary, --capture of production traffic as a "
+               "dataset. In a notebook it runs in a background process and returns a card; from the shell, in "
+               "the foreground (Ctrl-C stops it).")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """MODEL, the server's options, and --status / --stop."""
+def add_arguments(parser: argparse.ArgumentParser, face: str = "cli") -> None:
+    """MODEL, the server's options, and --status / --stop (``face``: ``magic`` or ``cli``, same options)."""
     d = {f.name: f.default for f in dataclasses.fields(ServeOptions)}
     parser.add_argument("model", nargs="?", metavar="MODEL",
                         help="NAME@ALIAS (followed live), NAME@vN, NAME@latest, or a model / package folder")

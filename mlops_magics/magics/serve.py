@@ -21,15 +21,10 @@ _hooked = False
 
 
 def build_parser() -> MagicArgumentParser:
-    from ..commands.serve import add_arguments
+    from ..commands.serve import DESCRIPTION, add_arguments
 
-    p = MagicArgumentParser(
-        "%mlops serve",
-        description="Serve MODEL (NAME@ALIAS is followed live: a promotion swaps the new version in) with "
-                    "MLflow's scoring server in a background process: /invocations, /metrics (Prometheus), "
-                    "--shadow, --canary, --capture of production traffic as a dataset. Returns a card.",
-    )
-    add_arguments(p)
+    p = MagicArgumentParser("%mlops serve", description=DESCRIPTION)
+    add_arguments(p, "magic")
     return p
 
 

@@ -164,11 +164,10 @@ def serve(options: ServeOptions) -> int:
 
 
 def build_parser(prog: str = "python -m mlops_magics.modelserver") -> argparse.ArgumentParser:
-    from ..commands.serve import add_arguments
+    from ..commands.serve import DESCRIPTION, add_arguments
 
-    parser = argparse.ArgumentParser(prog=prog, description="Serve a registered model: MLflow's scoring "
-                                     "server with metrics, alias following, shadow, canary and capture.")
-    add_arguments(parser)
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
+    add_arguments(parser, "cli")
     return parser
 
 
