@@ -267,7 +267,7 @@ def capture_rows(project: Path, rows, total_rows: int) -> tuple[float, float, fl
     os.environ["MLOPS_HOME"] = str(project / ".mlops")
     from mlops_magics import data
     from mlops_magics.core.serving.chunks import CaptureChunk
-    from mlops_magics.core.serving.ingest import Ingester
+    from mlops_magics.core.serving.capture_ingest import Ingester
     from mlops_magics.core.serving.traffic_capture import CaptureWriter
 
     rng = np.random.default_rng(1)

@@ -81,8 +81,8 @@ def _watch_owner(owner: int) -> None:
 
 def _start_ingester(options: ServeOptions) -> subprocess.Popen:
     """The process that turns spooled capture partitions into dataset versions (off the request path)."""
-    return subprocess.Popen([sys.executable, "-m", "mlops_magics.modelserver.ingest", "--home", str(options.home),
-                             "--name", str(options.capture)], stdin=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-m", "mlops_magics.modelserver.capture_ingest",
+                             "--home", str(options.home), "--name", str(options.capture)], stdin=subprocess.DEVNULL)
 
 
 def _stop_ingester(proc: subprocess.Popen, timeout: float = 300.0) -> None:

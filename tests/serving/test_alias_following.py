@@ -85,7 +85,7 @@ def test_a_promotion_under_load_swaps_without_a_failed_request(served_project, s
         with Load(server.url, body) as load:
             wait_for(lambda: len(load.answers) > 20, "load to start")
             before = _swapped_at(server.url)
-            _mlops(served_project, "promote", "flip@v2", "--to", "champion", "--reason", "test")  # %mlops promote's core
+            _mlops(served_project, "promote", "flip@v2", "--to", "champion", "--reason", "test")  # as %mlops promote
             wait_for(lambda: _swapped_at(server.url) > before, "the new version to be swapped in", timeout=120)
             swapped = _swapped_at(server.url)
             wait_for(lambda: any(a.started > swapped + 0.5 for a in list(load.answers)), "requests after the swap")

@@ -19,7 +19,7 @@ from mlops_magics.core.errors import MlopsUsageError
 from mlops_magics.core.serving import served
 from mlops_magics.core.serving.chunks import CaptureChunk, assemble
 from mlops_magics.core.serving.drift_window import DriftWindow
-from mlops_magics.core.serving.ingest import Ingester
+from mlops_magics.core.serving.capture_ingest import Ingester
 from mlops_magics.core.serving.metrics import VALUE_BUCKETS, ServingMetrics, observe_many
 from mlops_magics.core.serving.observer import Observer, Scored
 from mlops_magics.core.serving.options import ServeOptions

@@ -55,9 +55,16 @@ def test_two_workers_metrics_are_summed(served_project, servers, tmp_path, monke
                  "both workers to answer", timeout=120, every=0.05)
         for i in range(200):
             assert client.post(f"{server.url}/invocations", json=body).status_code == 200
-    per_worker = _per_worker_requests(folder, tmp_path)
+    attempt = iter(range(10_000))  # a request is counted just after its response is sent: poll
+
+    def counted() -> dict[int, float] | None:
+        folder_copy = tmp_path / f"read-{next(attempt)}"
+        folder_copy.mkdir()
+        per = _per_worker_requests(folder, folder_copy)
+        return per if sum(per.values()) == 200 else None
+
+    per_worker = wait_for(counted, "both workers' counts to reach 200")
     assert set(per_worker) == pids and all(n > 0 for n in per_worker.values()), per_worker
-    assert sum(per_worker.values()) == 200
     samples = wait_for(lambda: (s := metric_samples(server.url)) and
                        total(s, "mlops_serving_rows_total") == 400 and s, "rows from both workers")
     assert total(samples, "mlops_serving_requests_total", route="/invocations", status="200") == 200

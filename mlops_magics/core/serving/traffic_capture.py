@@ -4,7 +4,7 @@ Captured rows are appended, as they come, to the open partition: a file ``.part-
 in the spool folder ``MLOPS_HOME/serving/capture/NAME`` (the request frames and added columns as they
 are, pickled: tens of microseconds per request, spread over the traffic). When it holds ``max_rows``
 rows, or ``max_seconds`` after it was opened, it is renamed ``part-HOST-PID-SEQ.pkl``: complete. The
-:mod:`~mlops_magics.core.serving.ingest` process turns each file into a new version of dataset NAME: the
+:mod:`~mlops_magics.core.serving.capture_ingest` process turns each file into a new version of dataset NAME: the
 Parquet encoding and hashing of every row happen there, on another core, not in the process that
 answers requests (where they would hold the GIL the requests need). So:
 

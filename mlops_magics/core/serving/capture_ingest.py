@@ -8,7 +8,7 @@ refuses stays on disk and is retried. Files claimed by an ingester that died are
 files (``.part-...tmp``) of dead writers are removed, never stored.
 
 The model server runs one ingester process next to its workers (``python -m
-mlops_magics.modelserver.ingest``), so this work never competes with requests for the GIL.
+mlops_magics.modelserver.capture_ingest``), so this work never competes with requests for the GIL.
 """
 
 from __future__ import annotations

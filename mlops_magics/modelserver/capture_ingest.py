@@ -1,7 +1,7 @@
-"""``python -m mlops_magics.modelserver.ingest --home H --name N``: the model server's capture ingester.
+"""``python -m mlops_magics.modelserver.capture_ingest --home H --name N``: the model server's capture ingester.
 
 Started by the server's main process when it captures, it stores spooled partitions as versions of
-dataset N (:class:`~mlops_magics.core.serving.ingest.Ingester`). SIGINT and SIGTERM do not stop it (the
+dataset N (:class:`~mlops_magics.core.serving.capture_ingest.Ingester`). SIGINT and SIGTERM do not stop it (the
 workers spool their last partition while shutting down); SIGUSR1 from the server, once its workers have
 stopped, or the server's death makes it store what is left and exit.
 """
@@ -27,7 +27,7 @@ def _watch_parent(parent: int, stop: threading.Event) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlops_magics.modelserver.ingest")
+    parser = argparse.ArgumentParser(prog="python -m mlops_magics.modelserver.capture_ingest")
     parser.add_argument("--home", required=True)
     parser.add_argument("--name", required=True)
     args = parser.parse_args(argv)
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGUSR1, lambda *_: stop.set())
     threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
-    from ..core.serving.ingest import Ingester
+    from ..core.serving.capture_ingest import Ingester
 
     ingester = Ingester(args.name, Path(args.home))
     started = time.monotonic()
