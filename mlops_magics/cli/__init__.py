@@ -45,6 +45,8 @@ CLI_COMMANDS: dict[str, CliCommand] = {
     "promote": CliCommand("promote", "promote"),
     "rollback": CliCommand("rollback", "rollback"),
     "reproduce": CliCommand("reproduce", "reproduce"),
+    "serve": CliCommand("serve", "serve"),
+    "package": CliCommand("package", "package"),
     "run": CliCommand("run", "pipeline", "add_run_arguments", "RUN_SUMMARY", "RUN_DESCRIPTION"),
 }
 

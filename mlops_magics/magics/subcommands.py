@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..commands import data, drift, models, monitor, pipeline, promote, reproduce, rollback, runs, status, validate
+from ..commands import data, drift, models, monitor, pipeline, promote, reproduce, rollback, runs, serve, status, validate
 
 __all__ = ["COMMANDS", "Command"]
 
@@ -44,5 +44,6 @@ COMMANDS: dict[str, Command] = {
         Command("rollback", "rollback", rollback.SUMMARY),
         Command("pipeline", "pipeline", pipeline.SUMMARY),
         Command("reproduce", "reproduce", reproduce.SUMMARY),
+        Command("serve", "serve", serve.SUMMARY),
     ]
 }

@@ -36,6 +36,8 @@ HTML_BUILDERS: dict[tuple[str, str], str] = {
     (f"{_CORE}.monitoring.results", "MonitorCheck"): "monitor_html:monitor_card_html",
     (f"{_CORE}.datastore.diff", "DataDiff"): "data_html:diff_html",
     (f"{_CORE}.reproduce.results", "Reproduction"): "reproduce_html:reproduction_html",
+    (f"{_CORE}.serving.results", "ServedModel"): "serving_html:served_card_html",
+    (f"{_CORE}.serving.results", "ServedTable"): "serving_html:served_table_html",
     (f"{_CORE}.result_table", "TableResult"): "tables:table_html",
 }
 # shown by a function of their own instead of one mimebundle (static HTML, then the widget that takes its
