@@ -55,6 +55,7 @@ def worker(rows: int, reps: int) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from mlops_magics import registry, track
+    from mlops_magics.core.backend import traffic
     from mlops_magics.core.datastore import api
     from mlops_magics.core.drift.compare import compare
     from mlops_magics.core.drift.quality import validate
@@ -73,10 +74,10 @@ def worker(rows: int, reps: int) -> dict:
     start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1)
     for part in range(PARTITIONS):
         batch = frame(per, 100 + part, shift=0.5)
-        batch["request_id"] = [f"r{part}-{i}" for i in range(per)]
-        batch["timestamp"] = start + pd.to_timedelta(part * per + np.arange(per), unit="ms")
-        batch["prediction"] = model.predict(batch[numeric])
-        batch["model_version"] = "1"
+        batch[traffic.REQUEST_ID] = [f"r{part}-{i}" for i in range(per)]
+        batch[traffic.TIMESTAMP] = start + pd.to_timedelta(part * per + np.arange(per), unit="ms")
+        batch[traffic.PREDICTION] = model.predict(batch[numeric])
+        batch[traffic.MODEL_VERSION] = "1"
         path = Path(f"traffic-{part}.parquet")
         batch.to_parquet(path, index=False)
         api.add(str(path), name="traffic", run=None)

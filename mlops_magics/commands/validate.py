@@ -50,9 +50,9 @@ def reference_of(spec: str) -> Any:
 def execute(args: argparse.Namespace, current: Any) -> Any:
     """The report for an already resolved ``current`` frame (capture columns left out)."""
     from ..core.drift.quality import validate
-    from ..core.monitoring.capture_columns import SPECIAL
+    from ..core.backend.traffic import is_capture_column
 
-    frame = current.drop(columns=[c for c in current.columns if c in SPECIAL])
+    frame = current.drop(columns=[c for c in current.columns if is_capture_column(c)])
     ignore = [c.strip() for c in (args.ignore or "").split(",") if c.strip()]
     report = validate(reference_of(args.against), frame, ignore=ignore, null_tolerance=args.null_tolerance,
                       range_tolerance=args.range_tolerance, unseen_tolerance=args.unseen_tolerance,

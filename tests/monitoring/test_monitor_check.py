@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from mlops_magics import registry
+from mlops_magics.core.backend.traffic import PREDICTION
 from mlops_magics.core.monitoring import check, latest, monitor_spec
 from mlops_magics.core.monitoring.labels import infer_task, score_labels
 from mlops_magics.render.drift_html import report_page
@@ -96,7 +97,7 @@ def test_late_labels_are_joined_and_score_the_served_model(served, mlops_home, m
     lab = result.labels
     assert lab.task == "classification" and lab.label == "churn"  # from the training run's 'accuracy'
     assert lab.n_labelled == 1200 and lab.share == pytest.approx(0.6)
-    expected = float((captured["prediction"].iloc[:1200].to_numpy() == batch["churn"].iloc[:1200].to_numpy()).mean())
+    expected = float((captured[PREDICTION].iloc[:1200].to_numpy() == batch["churn"].iloc[:1200].to_numpy()).mean())
     assert lab.metrics["accuracy"] == pytest.approx(expected)
     assert lab.served_by == {"1": 1200}
     assert result.triggered and result.rules[0].measure == "labels.accuracy"
@@ -109,10 +110,10 @@ def test_label_metrics_follow_the_task():
     assert infer_task(pd.Series([0, 1, 1]), ["training_r2_score"]) == "regression"
     assert infer_task(pd.Series([2.5, 3.1, 8.0])) == "regression"
     assert infer_task(pd.Series(["yes", "no"])) == "classification"
-    joined = pd.DataFrame({"prediction": [110.0, 90.0, 50.0], "y": [100.0, 100.0, 0.0]})
+    joined = pd.DataFrame({PREDICTION: [110.0, 90.0, 50.0], "y": [100.0, 100.0, 0.0]})
     scored = score_labels(joined, "y", "regression")
     assert scored["mae"] == pytest.approx((10 + 10 + 50) / 3) and scored["mape"] == pytest.approx(0.1)
-    joined = pd.DataFrame({"prediction": ["a", "b", "c", "a"], "y": ["a", "b", "b", "c"]})
+    joined = pd.DataFrame({PREDICTION: ["a", "b", "c", "a"], "y": ["a", "b", "b", "c"]})
     scored = score_labels(joined, "y", "classification")
     assert scored["accuracy"] == 0.5 and 0 < scored["f1"] < 1
 

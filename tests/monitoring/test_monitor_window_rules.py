@@ -7,6 +7,7 @@ import time
 import pandas as pd
 import pytest
 
+from mlops_magics.core.backend.traffic import REQUEST_ID
 from mlops_magics.core.datastore import api
 from mlops_magics.core.errors import MlopsUsageError
 from mlops_magics.core.monitoring.durations import duration_label, parse_duration
@@ -66,7 +67,7 @@ def test_a_row_window_reads_only_the_newest_partitions_and_its_identity_is_the_v
         capture(folder, "traffic", model, customers(1000, 10 + part), part, at=start + pd.Timedelta(minutes=part))
     window = read_window("traffic", "2500")
     assert window.rows == 2500 and window.versions == [2, 3, 4] and window.label == "traffic@v2..v4"
-    assert window.frame["request_id"].iloc[0] == "p1-500" and window.frame["request_id"].iloc[-1] == "p3-999"
+    assert window.frame[REQUEST_ID].iloc[0] == "p1-500" and window.frame[REQUEST_ID].iloc[-1] == "p3-999"
     again = read_window("traffic", "2500")
     assert again.identity == window.identity
     capture(folder, "traffic", model, customers(1000, 20), 4, at=start + pd.Timedelta(minutes=4))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mlops_magics.core.datastore import api
-from mlops_magics.core.monitoring.capture_columns import MODEL_VERSION, PREDICTION, REQUEST_ID, TIMESTAMP
+from mlops_magics.core.backend.traffic import LABEL_KEY, MODEL_VERSION, PREDICTION, REQUEST_ID, TIMESTAMP
 
 FEATURES = ["tenure", "charges", "plan"]
 PLANS = ["basic", "plus", "pro"]
@@ -78,7 +78,7 @@ def label(folder: Path, labels: str, captured: pd.DataFrame, truth: pd.Series, p
           fraction: float = 1.0) -> pd.DataFrame:
     """Late labels for the first ``fraction`` of ``captured`` rows, added as the next version of ``labels``."""
     n = int(round(len(captured) * fraction))
-    table = pd.DataFrame({REQUEST_ID: captured[REQUEST_ID].iloc[:n].to_numpy(), "churn": truth.iloc[:n].to_numpy()})
+    table = pd.DataFrame({LABEL_KEY: captured[REQUEST_ID].iloc[:n].to_numpy(), "churn": truth.iloc[:n].to_numpy()})
     path = folder / f"{labels}-{part}.parquet"
     table.to_parquet(path, index=False)
     api.add(str(path), name=labels, run=None)

@@ -136,7 +136,8 @@ def test_another_machines_promotion_on_a_shared_mlflow_server(served_project, se
         before = _swapped_at(server.url)
         from mlflow import MlflowClient
 
-        MlflowClient(tracking_uri=mlflow_server).set_registered_model_alias(name, "champion", "2")  # elsewhere
+        elsewhere = MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server)
+        elsewhere.set_registered_model_alias(name, "champion", "2")
         wait_for(lambda: _swapped_at(server.url) > before, "the shared server's promotion to be followed", 120)
         swapped = _swapped_at(server.url)
         wait_for(lambda: any(a.started > swapped + 0.5 for a in list(load.answers)), "requests after the swap")

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..backend.quiet import quiet_downloads
 from . import records
-from .capture_columns import SPECIAL
+from ..backend.traffic import is_capture_column
 from .options import MonitorSpec
 from .results import CheckPoint, MonitorCheck, TriggerOutcome
 
@@ -85,7 +85,7 @@ def _score(spec: MonitorSpec, summary: Any, window: Any, label_column: str | Non
     if not window.rows:
         return None, None
     frame = window.frame  # columns are picked by name, never copied out (a million rows cost a second)
-    ignore = set(SPECIAL) | {c for c in (spec.target, label_column) if c}
+    ignore = {c for c in (spec.target, label_column) if c} | {c for c in frame.columns if is_capture_column(c)}
     names = [c for c in summary.columns if c in frame.columns and c not in ignore]
     if not names:
         from ..errors import MlopsUsageError
@@ -95,7 +95,7 @@ def _score(spec: MonitorSpec, summary: Any, window: Any, label_column: str | Non
     drift = compare(summary, frame, columns=names, method=spec.method, threshold=spec.threshold,
                     correction=spec.correction, drift_share=spec.drift_share, reference_label=version_label,
                     current_label=f"{window.label} ({window.rows:,} rows)")
-    quality = validate(summary, frame, ignore=ignore, reference_label=version_label, current_label=window.label,
+    quality = validate(summary, frame, ignore=sorted(map(str, ignore)), reference_label=version_label, current_label=window.label,
                        **spec.tolerances)
     return drift, quality
 

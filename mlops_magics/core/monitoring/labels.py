@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import MlopsUsageError
-from .capture_columns import MODEL_VERSION, PREDICTION, REQUEST_ID, SPECIAL
+from ..backend.traffic import LABEL_KEY, MODEL_VERSION, PREDICTION, REQUEST_ID, is_capture_column
 
 __all__ = ["LabelMetrics", "TASKS", "infer_task", "join_labels", "label_column", "label_metrics", "labelled_traffic",
            "read_labels", "score_labels"]
@@ -61,15 +61,16 @@ class LabelMetrics:
 
 def label_column(frame: Any, target: str | None, labels: str) -> str:
     """The label column of a labels table: ``target``, or its one column besides the special ones."""
-    if REQUEST_ID not in frame.columns:
-        raise MlopsUsageError(f"the labels dataset '{labels}' has no '{REQUEST_ID}' column to join on; "
+    if LABEL_KEY not in frame.columns:
+        raise MlopsUsageError(f"the labels dataset '{labels}' has no '{LABEL_KEY}' column (the X-Request-Id the "
+                              f"server returned) to join on; "
                               f"its columns: {', '.join(map(str, frame.columns[:10]))}")
     if target is not None:
         if target not in frame.columns:
             raise MlopsUsageError(f"the labels dataset '{labels}' has no column '{target}' (--target); "
                                   f"its columns: {', '.join(map(str, frame.columns[:10]))}")
         return target
-    others = [str(c) for c in frame.columns if c not in SPECIAL]
+    others = [str(c) for c in frame.columns if c != LABEL_KEY and not is_capture_column(c)]
     if len(others) != 1:
         raise MlopsUsageError(f"the labels dataset '{labels}' has {len(others)} label candidates "
                               f"({', '.join(others[:5]) or 'none'}); name the label with --target COLUMN")
@@ -87,11 +88,11 @@ def read_labels(labels: str, since: float | None = None) -> Any:
     if since is not None:  # a margin for clocks that disagree between the server and the labeller
         versions = [v for v in versions if version_time(v) >= math.floor(since) - CLOCK_MARGIN_S]
     if not versions:
-        return pd.DataFrame({REQUEST_ID: []})
+        return pd.DataFrame({LABEL_KEY: []})
     parts = [load_version(f"{labels}@v{v.version}") for v in versions]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    if REQUEST_ID in frame.columns:
-        frame = frame.drop_duplicates(REQUEST_ID, keep="last")
+    if LABEL_KEY in frame.columns:
+        frame = frame.drop_duplicates(LABEL_KEY, keep="last")
     return frame
 
 
@@ -99,7 +100,7 @@ def join_labels(traffic: Any, labels: Any, label: str) -> Any:
     """The traffic rows that have a label, with the label as column ``label`` (inner join on request id)."""
     if REQUEST_ID not in traffic.columns:
         raise MlopsUsageError(f"the traffic has no '{REQUEST_ID}' column: late labels cannot be joined to it")
-    right = labels[[REQUEST_ID, label]].dropna(subset=[label])
+    right = labels[[LABEL_KEY, label]].dropna(subset=[label]).rename(columns={LABEL_KEY: REQUEST_ID})
     left = traffic.drop(columns=[label]) if label in traffic.columns else traffic
     return left.merge(right, on=REQUEST_ID, how="inner")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MlopsUsageError
-from .capture_columns import TIMESTAMP
+from ..backend.traffic import TIMESTAMP
 from .durations import duration_label, parse_duration
 
 __all__ = ["Window", "WindowSpec", "load_version", "parse_window", "read_window", "timestamps", "version_time"]

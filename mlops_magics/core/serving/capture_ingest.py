@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backend.traffic import MODEL_VERSION, TIMESTAMP
 from ..errors import MlopsUsageError
 from .chunks import assemble
 from .traffic_capture import SPOOL_SUFFIX, host_tag, spool_dir
@@ -126,10 +127,10 @@ class Ingester:
 
         message = f"captured traffic: {len(df)} rows ({label})"
         try:
-            if "_timestamp" in df.columns and len(df):
-                message += f", {df['_timestamp'].min():%Y-%m-%d %H:%M:%S} .. {df['_timestamp'].max():%H:%M:%S} UTC"
-            if "_model_version" in df.columns and len(df):
-                message += ", model " + ", ".join(f"v{v}" for v in sorted(df["_model_version"].astype(str).unique()))
+            if TIMESTAMP in df.columns and len(df):
+                message += f", {df[TIMESTAMP].min():%Y-%m-%d %H:%M:%S} .. {df[TIMESTAMP].max():%H:%M:%S} UTC"
+            if MODEL_VERSION in df.columns and len(df):
+                message += ", model " + ", ".join(f"v{v}" for v in sorted(df[MODEL_VERSION].astype(str).unique()))
             try:
                 add(df, name=self.name, message=message, home=self.home, run=None)
             except MlopsUsageError:  # mixed-type text columns Parquet refuses: keep them as text

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CaptureChunk", "assemble"]
+from ..backend.traffic import TIMESTAMP  # Unix seconds in a chunk; a UTC datetime column in the partition
 
-TIMESTAMP = "_timestamp"  # Unix seconds in a chunk; a UTC datetime column in the partition
+__all__ = ["CaptureChunk", "assemble"]
 
 
 @dataclass

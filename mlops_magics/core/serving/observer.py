@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .chunks import TIMESTAMP, CaptureChunk
+from ..backend.traffic import MODEL_ALIAS, MODEL_VERSION, REQUEST_ID, SHADOW_PREDICTION, SHADOW_VERSION, TIMESTAMP
+from .chunks import CaptureChunk
 from .predictions import as_columns, first_column, kind_of, to_frame
 
 __all__ = ["Batch", "Observer", "Scored"]
@@ -75,13 +76,13 @@ class Batch:
         def per_row(values: list[Any], dtype: Any = object) -> np.ndarray:
             return np.repeat(np.array(values, dtype=dtype), counts)
 
-        columns["_model_version"] = per_row([it.version for it, _ in tab])
-        columns["_model_alias"] = per_row([it.alias for it, _ in tab])
-        columns["_request_id"] = per_row([it.request_id for it, _ in tab])
+        columns[MODEL_VERSION] = per_row([it.version for it, _ in tab])
+        columns[MODEL_ALIAS] = per_row([it.alias for it, _ in tab])
+        columns[REQUEST_ID] = per_row([it.request_id for it, _ in tab])
         columns[TIMESTAMP] = per_row([it.timestamp for it, _ in tab], float)
         if self.shadow is not None:
-            columns["_shadow_prediction"] = self.shadow
-            columns["_shadow_version"] = np.full(total, self.shadow_version, dtype=object)
+            columns[SHADOW_PREDICTION] = self.shadow
+            columns[SHADOW_VERSION] = np.full(total, self.shadow_version, dtype=object)
         return CaptureChunk(list(self.frames), columns, total)
 
 

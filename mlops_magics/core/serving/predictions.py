@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PREDICTION", "agreement", "as_columns", "first_column", "kind_of", "to_frame"]
+from ..backend.traffic import PREDICTION
 
-PREDICTION = "_prediction"
+__all__ = ["PREDICTION", "agreement", "as_columns", "first_column", "kind_of", "to_frame"]
 
 
 def as_columns(raw: Any, rows: int) -> dict[str, np.ndarray] | None:
