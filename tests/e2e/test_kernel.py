@@ -8,7 +8,6 @@ import time
 
 import nbformat
 import pytest
-from jupyter_client.manager import KernelManager
 
 pytestmark = pytest.mark.kernel
 
@@ -66,18 +65,6 @@ def test_papermill_failing_tracked_cell_fails_the_notebook(mlops_home, mlflow_cl
     (run,) = mlflow_client.search_runs(["0"])
     assert run.info.status == "FAILED"
 
-
-@pytest.fixture
-def kernel(mlops_home):
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(mlops_home.parent), env={**os.environ})
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    yield km, kc
-    kc.stop_channels()
-    if km.is_alive():
-        km.shutdown_kernel(now=True)
 
 
 def _execute(kc, code: str, timeout: float = 60) -> dict:

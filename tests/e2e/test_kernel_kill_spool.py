@@ -10,25 +10,12 @@ import sqlite3
 import time
 
 import pytest
-from jupyter_client.manager import KernelManager
 
 pytestmark = pytest.mark.kernel
 
 EARLIER_VALUES = 2500  # the loss curve of the cell that ended before the kill
 BURST_MARK = 5000  # the killed cell has handed this many values over when the test kills the kernel
 
-
-@pytest.fixture
-def kernel(mlops_home):
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(mlops_home.parent), env={**os.environ})
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    yield km, kc
-    kc.stop_channels()
-    if km.is_alive():
-        km.shutdown_kernel(now=True)
 
 
 def _execute(kc, code: str, timeout: float = 60) -> dict:

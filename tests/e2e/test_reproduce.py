@@ -12,7 +12,6 @@ import time
 
 import nbformat
 import pytest
-from jupyter_client.manager import KernelManager
 
 from mlops_magics.core.reproduce import REPRODUCED_BY, REPRODUCES, VERDICT
 from mlops_magics.render.formatters import html as html_of
@@ -44,13 +43,9 @@ def _cli(project, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def kernel(mlops_home):
+def cell_kernel(kernel):
     """A kernel driven the way JupyterLab drives one: each execute request names its cell (``cellId``)."""
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(mlops_home.parent), env={**os.environ})
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
+    km, kc = kernel
 
     def execute(cell_id: str, code: str) -> dict:
         msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
@@ -132,15 +127,15 @@ def test_a_variable_from_before_the_run_is_the_likely_cause_and_the_cli_fails(ml
     assert new.info.status == "FAILED" and new.data.tags[VERDICT] == "not reproduced"
 
 
-def test_a_cell_edited_after_it_ran_does_not_reproduce_and_is_pointed_at(kernel, ip, mlflow_client):
+def test_a_cell_edited_after_it_ran_does_not_reproduce_and_is_pointed_at(cell_kernel, ip, mlflow_client):
     """In[2] x = 1, In[3] y = x * 2, In[4] the first cell edited to x = 5, In[5] z = x + y: z was 7. The
     notebook's code as it stands (each cell once, its last version) gives 15; the exact replay, 7."""
-    assert kernel("setup", "%load_ext mlops_magics\n%mlops track --experiment edits --run-name edited")["status"] == "ok"
-    kernel("first", "x = 1")
-    kernel("second", "y = x * 2")
-    kernel("first", "x = 5")
-    kernel("third", "%%mlops track --run-name sum\nz = x + y")
-    kernel("stop", "%mlops stop")
+    assert cell_kernel("setup", "%load_ext mlops_magics\n%mlops track --experiment edits --run-name edited")["status"] == "ok"
+    cell_kernel("first", "x = 1")
+    cell_kernel("second", "y = x * 2")
+    cell_kernel("first", "x = 5")
+    cell_kernel("third", "%%mlops track --run-name sum\nz = x + y")
+    cell_kernel("stop", "%mlops stop")
     original = _run(mlflow_client, "edited")
     assert _run(mlflow_client, "sum").data.tags["mlops.stale_inputs"] == "y"  # the kernel saw it too
 
@@ -159,15 +154,15 @@ def test_a_cell_edited_after_it_ran_does_not_reproduce_and_is_pointed_at(kernel,
     assert "reproduced" in html_of(exact) and "notes" in html_of(exact)
 
 
-def test_a_cell_edited_before_tracking_leaves_a_stale_value_behind(kernel, ip, mlflow_client):
+def test_a_cell_edited_before_tracking_leaves_a_stale_value_behind(cell_kernel, ip, mlflow_client):
     """``scale`` came from a version of a cell edited since (and run before %mlops track): the kernel flagged
     the read as stale; the reproduction fails on it and says so."""
-    kernel("load", "%load_ext mlops_magics")  # from here on the kernel keeps the stale-state record
-    kernel("prep", "scale = 2\nbias = 1")
-    kernel("setup", "%mlops track --experiment edits --run-name stale")
-    kernel("prep", "bias = 1")
-    kernel("train", "%%mlops track --run-name train\nscore = scale * 10 + bias")
-    kernel("stop", "%mlops stop")
+    cell_kernel("load", "%load_ext mlops_magics")  # from here on the kernel keeps the stale-state record
+    cell_kernel("prep", "scale = 2\nbias = 1")
+    cell_kernel("setup", "%mlops track --experiment edits --run-name stale")
+    cell_kernel("prep", "bias = 1")
+    cell_kernel("train", "%%mlops track --run-name train\nscore = scale * 10 + bias")
+    cell_kernel("stop", "%mlops stop")
 
     from mlops_magics.core.reproduce import NotReproduced
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from mlops_magics.core.serving.served import pid_alive
+from mlops_magics.core.backend.processes import pid_alive
 from serving_procs import PYTHON, start_ours, wait_for
 
 pytestmark = pytest.mark.server

@@ -14,7 +14,8 @@ from jupyter_client.manager import KernelManager
 
 from mlops_magics.core.backend import session
 from mlops_magics.render.formatters import html as html_of
-from mlops_magics.core.serving.served import list_entries, pid_alive
+from mlops_magics.core.backend.processes import pid_alive
+from mlops_magics.core.serving.served import list_entries
 from serving_procs import split_body, wait_for
 
 pytestmark = [pytest.mark.server, pytest.mark.kernel]

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backend.processes import pid_alive
 from ..backend.traffic import MODEL_VERSION, TIMESTAMP
 from ..errors import MlopsUsageError
 from .chunks import assemble
@@ -34,16 +35,6 @@ _PART = re.compile(rf"^part-(?P<host>.+)-(?P<pid>\d+)-(?P<seq>\d+){re.escape(SPO
 _CLAIMED = re.compile(rf"^claimed-(?P<pid>\d+)-(?P<orig>part-.+{re.escape(SPOOL_SUFFIX)})$")
 _TMP = re.compile(rf"^\.part-(?P<host>.+)-(?P<pid>\d+)-\d+{re.escape(SPOOL_SUFFIX)}\.tmp$")
 RETRY_SECONDS = 5.0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Ingester:
@@ -68,9 +59,9 @@ class Ingester:
             name = path.name
             if _PART.match(name):
                 out.append(path)
-            elif (m := _CLAIMED.match(name)) and (int(m["pid"]) == self.pid or not _alive(int(m["pid"]))):
+            elif (m := _CLAIMED.match(name)) and (int(m["pid"]) == self.pid or not pid_alive(int(m["pid"]))):
                 out.append(path)
-            elif (m := _TMP.match(name)) and m["host"] == self.host and not _alive(int(m["pid"])):
+            elif (m := _TMP.match(name)) and m["host"] == self.host and not pid_alive(int(m["pid"])):
                 path.unlink(missing_ok=True)  # half-written by a writer that died: never stored
         return sorted(out, key=lambda p: _PART.match(self._original(p.name)).group("seq", "pid", "host"))
 

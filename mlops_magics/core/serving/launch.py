@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backend.processes import pid_alive
 from ..backend.settings import Settings
 from ..errors import MlopsError, MlopsUsageError, NotFound
 from .options import ServeOptions
 from .results import ServedModel, StopResult
-from .served import ServedEntry, list_entries, pid_alive, remove
+from .served import ServedEntry, list_entries, remove
 from .status import answers_ping, describe, fetch_status
 
 __all__ = ["start_background", "stop_servers"]

@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ServedEntry", "entries_dir", "list_entries", "pid_alive", "record", "remove"]
+from ..backend.processes import pid_alive
+
+__all__ = ["ServedEntry", "entries_dir", "list_entries", "record", "remove"]
 
 
 @dataclass
@@ -47,21 +49,6 @@ class ServedEntry:
 
 def entries_dir(home: Path) -> Path:
     return Path(home) / "serving" / "servers"
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this id exists (and is not a zombie) on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped by its parent) is not serving anything
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def record(home: Path, entry: ServedEntry) -> Path:

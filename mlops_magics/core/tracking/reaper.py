@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..backend import tags
+from ..backend.processes import pid_alive
 from ..backend.settings import Settings
 from ..errors import StoreError
 
@@ -41,16 +42,6 @@ def heartbeat_timeout() -> float:
     return float(os.environ.get("MLOPS_HEARTBEAT_TIMEOUT", "120"))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_dead(run_tags: dict[str, str], now: float | None = None) -> str | None:
     """Why a RUNNING run of ours is dead, or None when it may still be alive."""
     now = time.time() if now is None else now
@@ -58,7 +49,7 @@ def is_dead(run_tags: dict[str, str], now: float | None = None) -> str | None:
     if run_tags.get(tags.HOST) == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
             return None
-        if not _pid_alive(int(pid)):
+        if not pid_alive(int(pid)):
             return f"process {pid} on this host is gone"
     try:
         beat = float(run_tags.get(tags.HEARTBEAT, "nan"))

@@ -19,6 +19,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..backend.processes import pid_alive
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: files are judged by their process id instead
@@ -39,16 +41,6 @@ def _lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return False
-    return True
-
-
-def _pid_alive(pid: int) -> bool:  # pragma: no cover - only without flock
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
     return True
 
 
@@ -201,7 +193,7 @@ def dead_spools(spool_dir: Path) -> Iterator[tuple[Path, int]]:
             continue  # replayed and removed by another process meanwhile
         if fcntl is None:  # pragma: no cover
             pid = path.stem.rsplit("-", 3)[-3]  # HOST-PID-TOKEN-NNNNNN
-            if pid.isdigit() and _pid_alive(int(pid)):
+            if pid.isdigit() and pid_alive(int(pid)):
                 os.close(fd)
                 continue
         elif not _lock(fd):
