@@ -47,8 +47,7 @@ def request_id_of(scope: dict[str, Any]) -> str:
 TIMEOUT_BODY = b"Request processing time exceeded limit"  # MLflow's own 504 (scoring_server.init)
 
 
-async def _within(app: Any, timeout: float | None, scope: dict[str, Any], receive: Any, send: Any,
-                  started: list[bool]) -> None:
+async def _within(app: Any, timeout: float | None, scope: dict[str, Any], receive: Any, send: "_Reply") -> None:
     """Run ``app``; past ``timeout`` answer 504 exactly as MLflow's timeout middleware does (when MLflow's
     own middleware was taken over, see ``scoring._take_over_timeout``)."""
     if timeout is None:
@@ -57,8 +56,26 @@ async def _within(app: Any, timeout: float | None, scope: dict[str, Any], receiv
     try:
         await asyncio.wait_for(app(scope, receive, send), timeout=timeout)
     except (asyncio.TimeoutError, TimeoutError):
-        if not started[0]:
+        if not send.started:
             await _respond(send, 504, TIMEOUT_BODY, "application/json")
+
+
+class _Reply:
+    """The ``send`` handed to a version's MLflow app: adds our headers to its response, remembers its status
+    (500 until it starts one) and whether it started one (what :func:`_within` reads)."""
+
+    def __init__(self, send: Any, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status = 500
+        self.started = False
+        self._send = send
+        self._headers = headers
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.started = True
+            message = {**message, "headers": [*message.get("headers", ()), *self._headers]}
+        await self._send(message)
 
 
 async def _respond(send: Any, status: int, body: bytes, content_type: str,
@@ -114,25 +131,15 @@ class ServingApp:
         version = loaded.version
         extra = [(b"x-request-id", request_id.encode()), (b"x-model-version", version.encode()),
                  (b"x-model-alias", slot.source.alias_label.encode())]
-        status = 500
-        started_response = [False]
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                started_response[0] = True
-                message = {**message, "headers": [*message.get("headers", ()), *extra]}
-            await send(message)
-
+        reply = _Reply(send, extra)
         state = RequestState(request_id)
         token = CURRENT.set(state)
         try:
-            await _within(loaded.app, loaded.timeout, scope, receive, send_with_headers, started_response)
+            await _within(loaded.app, loaded.timeout, scope, receive, reply)
         finally:
             CURRENT.reset(token)
-            self.metrics.request("/invocations", status, version, time.perf_counter() - started)
-        if state.predicted and status == 200:
+            self.metrics.request("/invocations", reply.status, version, time.perf_counter() - started)
+        if state.predicted and reply.status == 200:
             self.runtime.observe(request_id, slot, version, state.data, state.predictions)
 
     async def _delegate(self, scope: dict[str, Any], receive: Any, send: Any, route: str) -> None:
@@ -141,22 +148,11 @@ class ServingApp:
         if loaded is None:
             await _respond(send, 503, b"\n", "application/json")
             return
-        status = 500
-        started_response = [False]
-        extra = [(b"x-model-version", loaded.version.encode())]
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                started_response[0] = True
-                message = {**message, "headers": [*message.get("headers", ()), *extra]}
-            await send(message)
-
+        reply = _Reply(send, [(b"x-model-version", loaded.version.encode())])
         try:
-            await _within(loaded.app, loaded.timeout, scope, receive, send_with_headers, started_response)
+            await _within(loaded.app, loaded.timeout, scope, receive, reply)
         finally:
-            self.metrics.request(route, status, loaded.version, time.perf_counter() - started)
+            self.metrics.request(route, reply.status, loaded.version, time.perf_counter() - started)
 
     # -- our endpoints -----------------------------------------------------------------------------------
     async def _metrics(self, send: Any) -> None:
