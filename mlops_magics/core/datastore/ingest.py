@@ -13,7 +13,7 @@ from __future__ import annotations
 import mmap
 import os
 import threading
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -23,6 +23,7 @@ from blake3 import blake3
 from .chunking import CHUNK_MIN_FILE, Cut, cdc_cuts
 from .chunklist import ChunkList
 from .content import ContentStore
+from .futures import wait_or_raise
 from .hashing import hash_bytes
 from .meter import Meter
 from .statcache import FileChangedError, stat_key
@@ -73,21 +74,15 @@ class _Writer:
 
         self.futures.append(self.pool.submit(run))
         if len(self.futures) > 256:  # bound the queue; surface errors early
-            self.drain(partial=True)
+            self.drain()
 
     def skip(self, size: int) -> None:
         if self.meter:
             self.meter.advance(1, size)
 
-    def drain(self, partial: bool = False) -> None:
-        done, pending = wait(self.futures, return_when=FIRST_EXCEPTION)
-        for fut in done:
-            if fut.exception() is not None:
-                for other in pending:
-                    other.cancel()
-                wait(pending)
-                raise fut.exception()  # type: ignore[misc]
-        self.futures = list(pending) if partial else []
+    def drain(self) -> None:
+        wait_or_raise(self.futures)
+        self.futures = []
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

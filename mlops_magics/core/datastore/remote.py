@@ -10,13 +10,14 @@ push or pull leaves only complete objects behind: run it again and it sends or f
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..errors import NotFound, StoreError
 from .chunklist import ChunkList
+from .futures import wait_or_raise
 from .hashing import hash_bytes, read_tree
 from .manifest import Manifest, Version
 from .merge import MergeResult, merge_histories
@@ -37,14 +38,7 @@ def _run_all(jobs: list[Callable[[], None]]) -> None:
     if not jobs:
         return
     with ThreadPoolExecutor(TRANSFERS, thread_name_prefix="mlops-transfer") as pool:
-        futures = [pool.submit(job) for job in jobs]
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for fut in done:
-            if fut.exception() is not None:
-                for other in pending:
-                    other.cancel()
-                wait(pending)
-                raise fut.exception()  # type: ignore[misc]
+        wait_or_raise([pool.submit(job) for job in jobs])
 
 
 @dataclass
