@@ -26,22 +26,31 @@ class MonitorStatus:
     run_id: str
     drifted: list[str] = field(default_factory=list)
     last_trigger: TriggerOutcome | None = None
+    share_drifted: float | None = None  # of the columns compared (None when the window was empty)
+    window: str = ""  # the window's label, e.g. ``traffic@v3``
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("model", "alias", "traffic", "version", "verdict", "at", "run_id",
-                                             "drifted")}
+                                             "drifted", "share_drifted", "window")}
         out["last_trigger"] = self.last_trigger.to_dict() if self.last_trigger is not None else None
         return out
 
 
-def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMENT) -> list[MonitorStatus]:
-    """Per monitor (of ``model``, or of every model), the newest check and the model's last retraining."""
-    from ..backend import session
+def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMENT,
+           client: Any = None) -> list[MonitorStatus]:
+    """Per monitor (of ``model``, or of every model), the newest check and the model's last retraining.
+
+    ``client``: an ``MlflowClient`` on another store (the side panel's); it is only read, never written
+    (no experiment is made). Without it, the session's store.
+    """
     from ..backend.tags import KIND
     from .trigger import outcome_from_run
 
-    session.ready()
-    client = session.client()
+    if client is None:
+        from ..backend import session
+
+        session.ready()
+        client = session.client()
     found = client.get_experiment_by_name(experiment)
     if found is None:
         return []
@@ -61,11 +70,12 @@ def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMEN
         seen.add(key)
         name = tags.get(records.TAG_MODEL, "")
         if name not in triggers:
-            last = records.last_trigger(experiment, name)
+            last = records.last_trigger_in(client, [found.experiment_id], name)
             triggers[name] = outcome_from_run(last) if last is not None else None
         out.append(MonitorStatus(
             model=name, alias=tags.get(records.TAG_ALIAS, ""), traffic=tags.get(records.TAG_TRAFFIC, ""),
             version=tags.get(records.TAG_VERSION, ""), verdict=tags.get(records.TAG_VERDICT, ""),
             at=run.info.start_time / 1000, run_id=run.info.run_id,
-            drifted=[c for c in tags.get(records.TAG_DRIFTED, "").split(",") if c], last_trigger=triggers[name]))
+            drifted=[c for c in tags.get(records.TAG_DRIFTED, "").split(",") if c], last_trigger=triggers[name],
+            share_drifted=run.data.metrics.get("drift.share_drifted"), window=tags.get(records.TAG_WINDOW, "")))
     return out
