@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["CHECK_KIND", "DEFAULT_EXPERIMENT", "last_trigger", "last_trigger_in", "log_check", "monitor_key", "recent_checks",
-           "record_trigger", "start_check_run"]
+__all__ = ["CHECK_KIND", "DEFAULT_EXPERIMENT", "last_trigger", "last_trigger_in", "log_check", "monitor_key",
+           "recent_checks", "record_trigger", "start_check_run"]
 
 CHECK_KIND = "monitor"
 DEFAULT_EXPERIMENT = "monitoring"

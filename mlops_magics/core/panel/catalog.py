@@ -8,11 +8,10 @@ from dataclasses import asdict
 from typing import Any
 
 from ..backend import tags
-from ..errors import NotFound
+from ..errors import NotFound, first_line
 from .live import monitor_statuses
 
 __all__ = ["CatalogQueries"]
-
 
 
 def _quote(value: str) -> str:
@@ -29,19 +28,24 @@ class CatalogQueries:
         Each model has ``served`` (its live servers, see :class:`.live.ServingProbe`) and ``monitors``
         (the newest check of each monitor watching it, with the model's last retraining). Servers of a
         model that is not registered here (a model folder) are in ``served_other``. The servers are asked
-        while the store is read, so a server that does not answer costs its timeout once.
+        while the store is read, so a server that does not answer costs its timeout once. A failed read of
+        the monitoring records or of the servers is a one-line ``monitoring_error`` / ``serving_error``.
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-probe") as side:
             asked = side.submit(self.serving.served)
             out, monitors, monitoring_error = self._registered_models(max_results)
-            served = asked.result()
+            try:
+                served, serving_error = asked.result(), None
+            except Exception as exc:  # noqa: BLE001 - the Models tab shows the models and says what failed
+                served, serving_error = [], f"could not list the model servers: {first_line(exc)}"
         names = {m["name"] for m in out}
         for model in out:
             model["served"] = [s for s in served if s["model"] == model["name"]]
             model["monitors"] = [m for m in monitors if m["model"] == model["name"]]
         return {"models": out, "store_exists": self.store_exists, "ui_url": self.ui_url(),
                 "served_other": [s for s in served if s["model"] not in names],
-                "monitoring_error": monitoring_error, "server_time": int(time.time() * 1000)}
+                "monitoring_error": monitoring_error, "serving_error": serving_error,
+                "server_time": int(time.time() * 1000)}
 
     def _registered_models(self, max_results: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
         if not self.store_exists:

@@ -3,7 +3,9 @@
 Servers come from the served-process registry under the store (:mod:`..serving.served`), each asked for
 its ``/mlops/status`` (:mod:`..serving.status`) in parallel with a short timeout, so one server that
 hangs (stopped, swapping, overloaded) costs the panel about a second, never a stuck request. A server
-that answered before and does not now, or that never answered in its first minutes, is ``not answering``.
+that does not answer is ``not answering`` when it answered this probe before, when its process on this
+machine is stopped (``kill -STOP``, a debugger) or when it never answered in its first minutes;
+otherwise it is still ``starting`` (the entry is written before the model is loaded).
 
 Monitoring is :func:`..monitoring.status.latest` read through the panel's own client: read only, no
 experiment is made.
@@ -11,6 +13,7 @@ experiment is made.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +42,7 @@ class ServingProbe:
         self._lock = threading.Lock()
 
     def served(self) -> list[dict[str, Any]]:
-        """One JSON-ready card per live server (oldest first): ``ServedModel.to_dict()`` plus ``checked``."""
+        """One JSON-ready card per live server (oldest first): ``ServedModel.to_dict()``."""
         entries = list_entries(self.home, prune=False)  # the panel only reads: the CLI prunes dead entries
         if not entries:
             return []
@@ -58,11 +61,20 @@ class ServingProbe:
         with self._lock:
             if status is not None:
                 self._answered.add(key)
-            elif key in self._answered or now - entry.started > STARTUP_GRACE:
+            elif key in self._answered or now - entry.started > STARTUP_GRACE or _stopped(entry):
                 card.state = NOT_ANSWERING
-        out = card.to_dict()
-        out["checked"] = now
-        return out
+        return card.to_dict()
+
+
+def _stopped(entry: ServedEntry) -> bool:
+    """True when the entry's process runs on this machine and is stopped (state ``T``/``t`` in /proc)."""
+    if entry.hostname != socket.gethostname():
+        return False
+    try:
+        with open(f"/proc/{entry.pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
 
 
 def monitor_statuses(client: Any) -> tuple[list[dict[str, Any]], str | None]:
