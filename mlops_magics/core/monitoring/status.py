@@ -10,7 +10,7 @@ from .results import TriggerOutcome
 
 __all__ = ["MonitorStatus", "latest"]
 
-SCAN = 500  # newest checks looked at
+MAX_MONITORS = 200  # monitors listed at most (one query each: the store never scans its whole history)
 
 
 @dataclass
@@ -41,7 +41,9 @@ def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMEN
     """Per monitor (of ``model``, or of every model), the newest check and the model's last retraining.
 
     ``client``: an ``MlflowClient`` on another store (the side panel's); it is only read, never written
-    (no experiment is made). Without it, the session's store.
+    (no experiment is made). Without it, the session's store. The newest check of each monitor is found
+    by asking for the newest check of a monitor not seen yet, so the cost grows with the number of
+    monitors, not with the number of checks recorded (the panel asks every few seconds).
     """
     from ..backend.tags import KIND
     from .trigger import outcome_from_run
@@ -57,17 +59,21 @@ def latest(model: str | None = None, experiment: str = records.DEFAULT_EXPERIMEN
     flt = f"tags.`{KIND}` = '{records.CHECK_KIND}'"
     if model is not None:
         flt += f" and tags.`{records.TAG_MODEL}` = '{model.replace(chr(39), '')}'"
-    runs = client.search_runs([found.experiment_id], filter_string=flt, max_results=SCAN,
-                              order_by=["attributes.start_time DESC"])
     out: list[MonitorStatus] = []
-    seen: set[str] = set()
+    seen: list[str] = []
     triggers: dict[str, TriggerOutcome | None] = {}
-    for run in runs:
+    while len(seen) < MAX_MONITORS:  # the newest check of a monitor not seen yet: one small query per monitor
+        others = "".join(f" and tags.`{records.TAG_KEY}` != '{key}'" for key in seen)
+        runs = client.search_runs([found.experiment_id], filter_string=flt + others, max_results=1,
+                                  order_by=["attributes.start_time DESC"])
+        if not runs:
+            break
+        run = runs[0]
         tags = run.data.tags
-        key = tags.get(records.TAG_KEY, run.info.run_id)
-        if key in seen:
-            continue
-        seen.add(key)
+        key = tags.get(records.TAG_KEY, "")
+        if not key or key in seen:  # a check without its monitor's key: nothing more to tell apart
+            break
+        seen.append(key)
         name = tags.get(records.TAG_MODEL, "")
         if name not in triggers:
             last = records.last_trigger_in(client, [found.experiment_id], name)
