@@ -80,7 +80,10 @@ export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
   private readonly _notes = new Slot(h('div', { class: 'mlops-notes' }));
   private readonly _otherTitle = h(
     'div',
-    { class: 'mlops-section-title' },
+    {
+      class: 'mlops-section-title',
+      title: 'Model servers of this project whose model is not registered here'
+    },
     'Served, not registered here'
   );
   private readonly _other = new KeyedList<IServed>(

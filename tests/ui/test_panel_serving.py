@@ -7,7 +7,9 @@ With ``MLOPS_SCREENSHOTS=1`` it refreshes ``docs/screenshots/panel-models-servin
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lab_page import CHROMIUM, open_notebook, screenshot_dir, start_lab, stop_jupyter  # noqa: E402
 from served_panel import MODEL, build, serve_drifted  # noqa: E402
-from serving_procs import split_body  # noqa: E402
+from serving_procs import free_port, split_body  # noqa: E402
 from test_panel_readability import BROKEN_WORDS_JS  # noqa: E402
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
@@ -104,5 +106,25 @@ def test_the_models_card_shows_its_server_and_its_monitor(lab, browser, tmp_path
     page.evaluate("window.jupyterapp.commands.execute('mlops:refresh-panel')")
     page.locator(f"{CARD} .mlops-served .mlops-fact", has_text="5 requests").wait_for(timeout=30_000)
     assert page.evaluate(f"document.querySelector(\"{CARD}\") !== window.__mlopsCard")
+
+    # a server of a model not registered here (an entry of this test's process, nothing on its port)
+    # is listed apart, not answering, in red
+    from mlops_magics.core.serving import served as registry
+
+    entry = registry.ServedEntry(pid=os.getpid(), url=f"http://127.0.0.1:{free_port()}", host="127.0.0.1", port=0,
+                                 source="/models/elsewhere", model="elsewhere", started=time.time() - 3600)
+    registry.record(lab["root"] / ".mlops", entry)
+    try:
+        page.evaluate("window.jupyterapp.commands.execute('mlops:refresh-panel')")
+        other = page.locator(f".mlops-served-other .mlops-served[data-url='{entry.url}']")
+        other.wait_for(timeout=30_000)
+        state = other.locator(".mlops-served-state")
+        assert state.inner_text() == "not answering" and "mlops-tone-bad" in state.get_attribute("class")
+        assert other.locator(".mlops-served-source").get_attribute("title") == "/models/elsewhere"
+        assert page.locator(".mlops-view-models .mlops-section-title").inner_text().lower() == (
+            "served, not registered here")
+        assert view.evaluate("el => el.scrollWidth <= el.clientWidth")
+    finally:
+        registry.remove(lab["root"] / ".mlops", entry.pid)
     assert alerts == [] and problems == []
     page.close()
