@@ -13,11 +13,18 @@ import {
   relativeTime,
   statusClass
 } from './model';
+import { IServed, productionSig, servedKey } from './serving';
+import { monitoringBlock, servedRow, servingBlock } from './servingview';
 import { OpenRun, TabView } from './tabview';
 
 interface IModelsReply {
   models: IRegisteredModel[];
   ui_url?: string | null;
+  /** Servers of models that are not registered in this store (a model folder, another store). */
+  served_other?: IServed[];
+  /** One line each when the monitoring records or the server list could not be read. */
+  monitoring_error?: string | null;
+  serving_error?: string | null;
 }
 
 interface IDatasetsReply {
@@ -65,10 +72,33 @@ abstract class CardsView<D, T> extends TabView<D> {
   protected abstract card(item: T): HTMLElement;
 }
 
-/** The Models tab: registered models, their versions and aliases. */
+/**
+ * The Models tab: registered models, their versions and aliases, what serves them (URL, version,
+ * requests, drift) and how their monitors judge the traffic; servers of other models below.
+ */
 export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
+  private readonly _notes = new Slot(h('div', { class: 'mlops-notes' }));
+  private readonly _otherTitle = h(
+    'div',
+    {
+      class: 'mlops-section-title',
+      title: 'Model servers of this project whose model is not registered here'
+    },
+    'Served, not registered here'
+  );
+  private readonly _other = new KeyedList<IServed>(
+    h('div', { class: 'mlops-served-other' }),
+    s => servedKey(s),
+    s => JSON.stringify(productionSig([s], [], 0)),
+    s => h('div', { class: 'mlops-card' }, servedRow(s, true))
+  );
+
   constructor(openRun: OpenRun) {
     super('models', 'Models', openRun);
+    this.node.insertBefore(this._notes.node, this.cards.node);
+    this._otherTitle.hidden = true;
+    this.node.appendChild(this._otherTitle);
+    this.node.appendChild(this._other.node);
   }
 
   protected fetch(): Promise<IModelsReply> {
@@ -76,6 +106,15 @@ export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
   }
 
   protected render(reply: IModelsReply): void {
+    const notes = [reply.serving_error, reply.monitoring_error].filter((n): n is string => !!n);
+    this._notes.set(JSON.stringify(notes), () =>
+      notes.length
+        ? h('div', null, ...notes.map(n => oneLine(n, 'mlops-note mlops-error mlops-small')))
+        : null
+    );
+    const other = reply.served_other ?? [];
+    this._otherTitle.hidden = other.length === 0;
+    this._other.update(other);
     this.showCards(reply.models, 'none', () =>
       empty(
         'No registered models yet.',
@@ -97,7 +136,11 @@ export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
   }
 
   protected sig(model: IRegisteredModel): unknown {
-    return [model, model.versions.map(v => relativeTime(v.created, this.now))];
+    return [
+      model,
+      model.versions.map(v => relativeTime(v.created, this.now)),
+      productionSig(model.served ?? [], model.monitors ?? [], this.now)
+    ];
   }
 
   protected card(model: IRegisteredModel): HTMLElement {
@@ -141,6 +184,8 @@ export class ModelsView extends CardsView<IModelsReply, IRegisteredModel> {
         )
       ),
       model.description ? h('div', { class: 'mlops-muted mlops-prose' }, model.description) : null,
+      servingBlock(model.served ?? []),
+      monitoringBlock(model.monitors ?? [], this.now),
       ul
     );
   }

@@ -4,6 +4,7 @@
  */
 
 import { elapsedMs, formatDuration, formatMetric, relativeTime } from './format';
+import type { IMonitorStatus, IServed } from './serving';
 
 export * from './format';
 
@@ -70,6 +71,10 @@ export interface IRegisteredModel {
   tags: Record<string, string>;
   last_updated: number | null;
   versions: IModelVersion[];
+  /** Its live model servers (older server extensions do not send them). */
+  served?: IServed[];
+  /** The newest check of each monitor watching it, with its last retraining. */
+  monitors?: IMonitorStatus[];
 }
 
 export interface IDataVersion {

@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["CHECK_KIND", "DEFAULT_EXPERIMENT", "last_trigger", "log_check", "monitor_key", "recent_checks",
-           "record_trigger", "start_check_run"]
+__all__ = ["CHECK_KIND", "DEFAULT_EXPERIMENT", "last_trigger", "last_trigger_in", "log_check", "monitor_key",
+           "recent_checks", "record_trigger", "start_check_run"]
 
 CHECK_KIND = "monitor"
 DEFAULT_EXPERIMENT = "monitoring"
@@ -74,8 +74,13 @@ def last_trigger(experiment: str, model: str) -> Any:
     ids = _ids(experiment)
     if not ids:
         return None
-    found = session.client().search_runs(
-        ids, filter_string=f"tags.`{TAG_MODEL}` = '{model}' and tags.`{TAG_RETRAINED}` = 'true'",
+    return last_trigger_in(session.client(), ids, model)
+
+
+def last_trigger_in(client: Any, experiment_ids: list[str], model: str) -> Any:
+    """:func:`last_trigger` through ``client``, in these experiments (reads only)."""
+    found = client.search_runs(
+        experiment_ids, filter_string=f"tags.`{TAG_MODEL}` = '{model}' and tags.`{TAG_RETRAINED}` = 'true'",
         max_results=1, order_by=["attributes.start_time DESC"])
     return found[0] if found else None
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
 from ..backend import tags
-from ..errors import NotFound
+from ..errors import NotFound, first_line
+from .live import monitor_statuses
 
 __all__ = ["CatalogQueries"]
-
 
 
 def _quote(value: str) -> str:
@@ -22,9 +23,33 @@ class CatalogQueries:
     """Registered models, datasets and pipeline executions of the panel's project."""
 
     def models(self, max_results: int = 100) -> dict[str, Any]:
-        """Registered models with their aliases and newest versions."""
+        """Registered models with their aliases and newest versions, what serves them and how it is doing.
+
+        Each model has ``served`` (its live servers, see :class:`.live.ServingProbe`) and ``monitors``
+        (the newest check of each monitor watching it, with the model's last retraining). Servers of a
+        model that is not registered here (a model folder) are in ``served_other``. The servers are asked
+        while the store is read, so a server that does not answer costs its timeout once. A failed read of
+        the monitoring records or of the servers is a one-line ``monitoring_error`` / ``serving_error``.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-probe") as side:
+            asked = side.submit(self.serving.served)
+            out, monitors, monitoring_error = self._registered_models(max_results)
+            try:
+                served, serving_error = asked.result(), None
+            except Exception as exc:  # noqa: BLE001 - the Models tab shows the models and says what failed
+                served, serving_error = [], f"could not list the model servers: {first_line(exc)}"
+        names = {m["name"] for m in out}
+        for model in out:
+            model["served"] = [s for s in served if s["model"] == model["name"]]
+            model["monitors"] = [m for m in monitors if m["model"] == model["name"]]
+        return {"models": out, "store_exists": self.store_exists, "ui_url": self.ui_url(),
+                "served_other": [s for s in served if s["model"] not in names],
+                "monitoring_error": monitoring_error, "serving_error": serving_error,
+                "server_time": int(time.time() * 1000)}
+
+    def _registered_models(self, max_results: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
         if not self.store_exists:
-            return {"models": [], "store_exists": False}
+            return [], [], None
         client = self.client()
         out = []
         for model in client.search_registered_models(max_results=max(1, min(int(max_results), 500))):
@@ -50,7 +75,8 @@ class CatalogQueries:
                     "tags": dict(v.tags or {}),
                 } for v in versions],
             })
-        return {"models": out, "store_exists": True, "ui_url": self.ui_url()}
+        monitors, error = monitor_statuses(client) if out else ([], None)
+        return out, monitors, error
 
     # -- data ------------------------------------------------------------------------------------
     def datasets(self) -> dict[str, Any]:

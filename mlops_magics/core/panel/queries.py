@@ -25,6 +25,7 @@ from ..backend import tags
 from ..backend.settings import Settings, load_settings
 from ..errors import MlopsUsageError, NotFound, first_line
 from .catalog import CatalogQueries, _quote
+from .live import ServingProbe
 from .notebooks import notebook_parameters
 from .paths import PathRefused, safe_relative_path
 
@@ -93,6 +94,7 @@ class PanelStore(CatalogQueries):
         self._client: MlflowClient | None = None
         self._lock = threading.Lock()
         self._experiments: tuple[float, dict[str, str]] = (0.0, {})
+        self.serving = ServingProbe(self.settings.home)  # the project's model servers (Models tab)
 
     # -- plumbing --------------------------------------------------------------------------------
     @property
