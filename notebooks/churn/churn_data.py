@@ -7,6 +7,12 @@
 ``shift`` moves the population the way a real market change would: shorter tenure, higher monthly
 charges, more month-to-month contracts and electronic checks, more support calls. 0 is the training
 population; from about 0.3 a few columns drift; from about 2 most of them do (dataset drift).
+
+The market change also changes why customers leave (concept drift, complete from ``shift`` 1): a
+competitor's cheaper plans make churn follow the monthly charge far more closely, while the contract and
+tenure matter less. A model trained before the change keeps predicting with the old reasons, so its
+accuracy on the new customers drops, and a model retrained on their labels wins it back (a covariate
+shift alone would not need retraining). ``shift`` 0 gives exactly the table it always gave.
 """
 
 from __future__ import annotations
@@ -49,11 +55,13 @@ def make_customers(rows: int = 4000, seed: int = 42, shift: float = 0.0) -> pd.D
     paperless = rng.random(n) < 0.6
     support_calls = rng.poisson(1.0 + 0.8 * s + 0.6 * (internet == "fiber optic"), n)
 
-    # the churn mechanism: a logistic model of plausible drivers
+    # the churn mechanism: a logistic model of plausible drivers; after the market change (c: 0 -> 1) price
+    # matters much more (against the shifted price level) and commitment less
+    c = min(s, 1.0)
     logit = (-2.0
-             + 1.3 * (contract == "month-to-month") - 1.0 * (contract == "two year")
-             - 0.045 * tenure
-             + 0.025 * (monthly - 65)
+             + 1.3 * (1.0 - c) * (contract == "month-to-month") - 1.0 * (contract == "two year")
+             - 0.045 * (1.0 - c) * tenure
+             + (0.025 + 0.1 * c) * (monthly - 65 - 12.0 * s)
              + 0.45 * (payment == "electronic check")
              + 0.35 * support_calls
              + 0.3 * senior + 0.2 * paperless

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs headlessly with papermill, on a fresh embedded store.
+"""Every notebook in notebooks/ runs headlessly with papermill, on a fresh embedded store
+(``churn/production.ipynb`` in test_production_example.py, with assertions on what it did).
 
 The notebooks are copied without anything a run leaves behind (``mlops run`` writes
 ``notebooks/churn/data/`` and ``pipeline.lock``; Jupyter writes ``.ipynb_checkpoints/``): each test
@@ -14,9 +15,11 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LEFTOVERS = ("data", "*.lock", ".*.running", ".ipynb_checkpoints", "__pycache__", "*.executed.ipynb", ".mlops")
+# executed once by test_production_example.py, which asserts on what it did (a server, a retraining: slow)
+OWN_TEST = {Path("churn/production.ipynb")}
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb")
              if not {".ipynb_checkpoints", "data"} & set(p.relative_to(NOTEBOOKS).parts)
-             and not p.name.endswith(".executed.ipynb"))
+             and not p.name.endswith(".executed.ipynb") and p.relative_to(NOTEBOOKS) not in OWN_TEST)
 
 pytestmark = pytest.mark.kernel
 
@@ -48,8 +51,9 @@ def _stderr_of_failed_cell(executed: Path) -> str:
     return ""
 
 
-@pytest.mark.parametrize("notebook", ALL, ids=[str(p.relative_to(NOTEBOOKS)) for p in ALL])
-def test_notebook_executes(notebook, mlops_home, tmp_path):
+def execute_copy(notebook: Path, tmp_path: Path, **parameters) -> Path:
+    """Execute ``notebook`` in a fresh copy of notebooks/ under ``tmp_path`` (its folder the working
+    directory); the executed notebook, or the test fails with the error and the failing cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -58,10 +62,16 @@ def test_notebook_executes(notebook, mlops_home, tmp_path):
     target = work / notebook.relative_to(NOTEBOOKS)
     executed = tmp_path / "executed.ipynb"
     try:
-        papermill.execute_notebook(str(target), str(executed), cwd=str(target.parent), progress_bar=False,
-                                   kernel_name="python3")
+        papermill.execute_notebook(str(target), str(executed), parameters=parameters or None, cwd=str(target.parent),
+                                   progress_bar=False, kernel_name="python3")
     except PapermillExecutionError as error:
         pytest.fail(failure_text(error, executed), pytrace=False)
+    return executed
+
+
+@pytest.mark.parametrize("notebook", ALL, ids=[str(p.relative_to(NOTEBOOKS)) for p in ALL])
+def test_notebook_executes(notebook, mlops_home, tmp_path):
+    executed = execute_copy(notebook, tmp_path)
     if notebook.name == "01_quickstart.ipynb":
         _prose_names_what_the_card_shows(executed)
 
