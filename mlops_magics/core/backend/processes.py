@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["pid_alive"]
+__all__ = ["pid_alive", "process_state"]
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter Linux gives process ``pid`` (``R``, ``S``, ``T`` stopped, ``Z`` zombie, ...), or None
+    when there is no such process or no ``/proc`` to ask (macOS)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return None
 
 
 def pid_alive(pid: int) -> bool:
@@ -19,8 +29,4 @@ def pid_alive(pid: int) -> bool:
         return False
     except OSError:  # PermissionError: it exists, owned by someone else
         return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except (OSError, IndexError):  # no /proc (macOS): existence is all we can tell
-        return True
+    return process_state(pid) != "Z"  # without /proc, existence is all we can tell

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..backend.processes import process_state
 from ..errors import first_line
 from ..serving.served import ServedEntry, list_entries
 from ..serving.status import describe, fetch_status
@@ -67,14 +68,8 @@ class ServingProbe:
 
 
 def _stopped(entry: ServedEntry) -> bool:
-    """True when the entry's process runs on this machine and is stopped (state ``T``/``t`` in /proc)."""
-    if entry.hostname != socket.gethostname():
-        return False
-    try:
-        with open(f"/proc/{entry.pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] in ("T", "t")
-    except (OSError, IndexError):
-        return False
+    """True when the entry's process runs on this machine and is stopped (``kill -STOP``, a debugger)."""
+    return entry.hostname == socket.gethostname() and process_state(entry.pid) in ("T", "t")
 
 
 def monitor_statuses(client: Any) -> tuple[list[dict[str, Any]], str | None]:

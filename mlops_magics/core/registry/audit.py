@@ -67,7 +67,7 @@ class AliasEvent:
 
     model: str
     alias: str
-    action: str  # register | promote | rollback
+    action: str  # register | promote | rollback | retrain (an audit entry, moves nothing)
     from_version: str | None
     to_version: str | None
     user: str
@@ -81,15 +81,22 @@ class AliasEvent:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.at))
 
     @property
+    def move(self) -> str:
+        """``v2 -> v3``, ``(none) -> v1`` for a first holder; an entry that moved nothing itself (a
+        retraining's audit entry: the promotion has its own) names the holder after it: ``holds v3``."""
+        if self.action == "retrain" and not self.from_version:
+            return f"holds v{self.to_version}" if self.to_version else "no holder"
+        source = f"v{self.from_version}" if self.from_version else "(none)"
+        return f"{source} -> v{self.to_version}"
+
+    @property
     def title(self) -> str:
         """``churn@champion: v2 -> v3`` (the event run's name)."""
-        source = f"v{self.from_version}" if self.from_version else "(none)"
-        return f"{self.model}@{self.alias}: {source} -> v{self.to_version}"
+        return f"{self.model}@{self.alias}: {self.move}"
 
     def __str__(self) -> str:
-        source = f"v{self.from_version}" if self.from_version else "(none)"
         why = f": {self.reason}" if self.reason else ""
-        return f"{self.when} {self.user} {self.action} {self.model}@{self.alias} {source} -> v{self.to_version}{why}"
+        return f"{self.when} {self.user} {self.action} {self.model}@{self.alias} {self.move}{why}"
 
 
 def os_user() -> str:
