@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -38,8 +39,9 @@ def test_bad_starts_are_one_line_errors_with_exit_2(served_project, module):
             ("churn@champion", "--reference", "train.parquet"): "--reference is for model folders",
             ("./no-such-folder",): "./no-such-folder: no such folder",
         }
-        for args, message in cases.items():
-            proc = _run(served_project, *lead, *args, module=module)
+        with ThreadPoolExecutor(4) as pool:  # independent processes: the cases at once
+            done = list(pool.map(lambda args: _run(served_project, *lead, *args, module=module), cases))
+        for (args, message), proc in zip(cases.items(), done):
             assert proc.returncode == 2, (args, proc.stderr)
             lines = proc.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("mlops serve: ") and message in lines[0], (args, lines)
