@@ -130,7 +130,7 @@ class Reproduction(TableResult):
             if found:
                 lines.append(title)
                 lines += [f"  - {c.text}" for c in found]
-        lines.append(f"  open: {self.new_url or self.ui_hint or self.new_run_id}")
+        lines.append(f"  MLflow UI: {self.new_url or self.ui_hint or self.new_run_id}")
         return "\n".join(lines)
 
     def raise_if_failed(self) -> None:

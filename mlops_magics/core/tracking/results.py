@@ -69,7 +69,7 @@ class RunCard:
         if self.metrics:
             lines.append("  metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()))
         lines += [f"  warning: {w}" for w in self.warnings]
-        lines.append(f"  open: {self.ui_url or self.ui_hint}")
+        lines.append(f"  MLflow UI: {self.ui_url or self.ui_hint}")  # as the HTML card says it
         return "\n".join(lines)
 
 
