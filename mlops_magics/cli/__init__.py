@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NoReturn, Sequence
 
 from ..commands.argv import normalise
-from ..core.errors import MlopsError, MlopsUsageError
+from ..core.errors import MlopsError, exit_status
 
 __all__ = ["CLI_COMMANDS", "CliArgumentParser", "CliCommand", "build_parser", "main"]
 
@@ -99,12 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(handler(args) or 0)
-    except MlopsUsageError as exc:
+    except MlopsError as exc:  # a usage mistake exits 2, a failure 1
         print(f"mlops {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except MlopsError as exc:
-        print(f"mlops {args.command}: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
     except KeyboardInterrupt:
         print(f"mlops {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -14,8 +14,14 @@ __all__ = [
     "NoActiveRun",
     "NotFound",
     "StoreError",
+    "exit_status",
     "first_line",
 ]
+
+
+def exit_status(exc: "MlopsError") -> int:
+    """The exit status a command-line face gives this error: 2 for a usage mistake, 1 for a failure."""
+    return 2 if isinstance(exc, MlopsUsageError) else 1
 
 
 def first_line(exc: BaseException, limit: int = 200) -> str:

@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Sequence
 
-from ..core.errors import MlopsError, MlopsUsageError
+from ..core.errors import MlopsError, MlopsUsageError, exit_status
 from ..core.serving.options import ENV_CONFIG, ServeOptions
 
 __all__ = ["bind", "main", "preflight", "serve"]
@@ -178,9 +178,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.status or args.stop:
             raise MlopsUsageError("--status and --stop are for `mlops serve`; this entry point only serves")
         return serve(ServeOptions.from_args(args))
-    except MlopsUsageError as exc:
+    except MlopsError as exc:  # a usage mistake exits 2, a failure 1
         print(f"mlops serve: {exc}", file=sys.stderr)
-        return 2
-    except MlopsError as exc:
-        print(f"mlops serve: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)

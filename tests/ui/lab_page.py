@@ -36,6 +36,25 @@ __all__ = ["ALLOWED_CONSOLE_ERRORS", "CHROMIUM", "CHROMIUM_ARGS", "REPO", "TOKEN
            "watch_console"]
 
 
+def require_chromium() -> None:
+    """Skip the calling test, saying why, when Debian's chromium is not installed."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+
+
+def lab_project(tmp_path_factory, name: str) -> tuple[Path, Path]:
+    """``(base, root)`` for a module's lab: a temporary folder and a project in it (``pyproject.toml``);
+    the module's tests are skipped when chromium is missing."""
+    require_chromium()
+    base = tmp_path_factory.mktemp(name)
+    root = base / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    return base, root
+
+
 def screenshot_dir(tmp_path: Path) -> Path:
     """``docs/screenshots`` when ``MLOPS_SCREENSHOTS=1`` (refreshes the README's pictures), else a temp folder."""
     folder = REPO / "docs" / "screenshots" if os.environ.get("MLOPS_SCREENSHOTS") == "1" else tmp_path / "screenshots"
@@ -111,6 +130,11 @@ def open_notebook(browser, lab: dict, name: str, height: int = 860, width: int =
 def run_all_cells(page) -> list[str]:
     """Run every cell of the open notebook, wait for all of them; the errors they raised."""
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    return wait_for_all_cells(page)
+
+
+def wait_for_all_cells(page) -> list[str]:
+    """Wait until every code cell of the open notebook has run; the errors they raised."""
     page.wait_for_function(
         "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
         " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lab_page import CHROMIUM, TOKEN, open_notebook, run_all_cells, start_lab, stop_jupyter  # noqa: E402
+from lab_page import TOKEN, lab_project, open_notebook, run_all_cells, start_lab, stop_jupyter  # noqa: E402
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
@@ -22,14 +22,9 @@ NOTEBOOK_PANEL = "@jupyterlab/notebook-extension:panel"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     import nbformat
 
-    base = tmp_path_factory.mktemp("settings-ui")
-    root = base / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    base, root = lab_project(tmp_path_factory, "settings-ui")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("%load_ext mlops_magics\n%mlops track --run-name settings-session")]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lab_page import CHROMIUM, CHROMIUM_ARGS, open_notebook, screenshot_dir, start_lab, stop_jupyter  # noqa: E402
+from lab_page import lab_project, open_notebook, screenshot_dir, start_lab, stop_jupyter, wait_for_all_cells  # noqa: E402
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
@@ -42,12 +42,7 @@ def _notebook(path: Path, *cells: str) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    base = tmp_path_factory.mktemp("charts-ui")
-    root = base / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    base, root = lab_project(tmp_path_factory, "charts-ui")
     _notebook(root / "live.ipynb", "%load_ext mlops_magics", LOOP)
     training = [
         f"%%mlops track --run-name '{name}' --no-chart\nfrom mlops_magics import active_run\n"
@@ -62,29 +57,9 @@ def lab(tmp_path_factory):
     stop_jupyter(proc)
 
 
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
 def _run_all(page) -> None:
     """Start every cell; returns at once (the command's promise resolves only when all have run)."""
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-
-
-def _wait_done(page) -> list[str]:
-    page.wait_for_function(
-        "(() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;"
-        " return cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null); })()",
-        timeout=120_000)
-    return page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets"
-                         ".flatMap(c => c.model.type === 'code' ? c.model.outputs.toJSON() : [])"
-                         ".filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)")
 
 
 def test_live_chart_grows_while_the_cell_runs(lab, browser, tmp_path):
@@ -104,7 +79,7 @@ def test_live_chart_grows_while_the_cell_runs(lab, browser, tmp_path):
     assert page.locator(".mlops-chart-static").count() == 1
     assert page.evaluate("document.querySelector('.mlops-chart-static').offsetParent === null")
 
-    assert _wait_done(page) == []
+    assert wait_for_all_cells(page) == []
     page.wait_for_function(f"{POINTS} === {STEPS}", timeout=30_000)  # the final picture
     page.locator(".mlops-run-card").wait_for(timeout=30_000)
     # the final picture replaced the static output; it stays hidden under the live widget
@@ -121,7 +96,7 @@ def test_clicking_a_mark_names_its_run(lab, browser, tmp_path):
     shots = screenshot_dir(tmp_path)
     page, alerts, problems = open_notebook(browser, lab, "compare.ipynb", height=1400)
     _run_all(page)
-    assert _wait_done(page) == []
+    assert wait_for_all_cells(page) == []
     compare, plot = page.locator(".mmc").nth(0), page.locator(".mmc").nth(1)
     compare.locator("svg.mlops-line-chart").wait_for(timeout=60_000)
     assert page.evaluate("[...document.querySelectorAll('.mlops-chart-static')].every(e => e.offsetParent === null)")

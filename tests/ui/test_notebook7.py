@@ -15,15 +15,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_page import (  # noqa: E402
-    CHROMIUM, CHROMIUM_ARGS, TOKEN, run_all_cells, start_jupyter, stop_jupyter, watch_console,
+    CHROMIUM, CHROMIUM_ARGS, TOKEN, require_chromium, run_all_cells, start_jupyter, stop_jupyter, watch_console,
 )
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
 
 
 def test_notebook7_opens_runs_and_shows_the_run_card(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    require_chromium()
     import nbformat
     import notebook  # noqa: F401 - a test dependency: Notebook 7 itself
     from playwright.sync_api import sync_playwright

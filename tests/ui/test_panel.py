@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_page import (  # noqa: E402
-    CHROMIUM, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
+    lab_project, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
 )
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
@@ -49,12 +49,7 @@ def kernel_execute(page, code: str) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    base = tmp_path_factory.mktemp("panel-ui")
-    root = base / "project"
-    root.mkdir()
-    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    base, root = lab_project(tmp_path_factory, "panel-ui")
     write_notebook(root / "demo.ipynb")
     proc, url, log = start_lab(base, root)
     yield {"url": url, "root": root, "log": log}

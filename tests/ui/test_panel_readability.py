@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_page import (  # noqa: E402
-    CHROMIUM, open_notebook, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
+    open_notebook, require_chromium, run_all_cells, screenshot_dir, start_lab, stop_jupyter,
 )
 
 pytestmark = [pytest.mark.ui, pytest.mark.jupyter, pytest.mark.kernel]
@@ -104,8 +104,7 @@ def write_project(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    require_chromium()
     base = tmp_path_factory.mktemp("readability-ui")
     root = base / "project"
     write_project(root)

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lab_page import CHROMIUM, open_notebook, screenshot_dir, start_lab, stop_jupyter  # noqa: E402
+from lab_page import open_notebook, require_chromium, screenshot_dir, start_lab, stop_jupyter  # noqa: E402
 from served_panel import MODEL, build, serve_drifted  # noqa: E402
 from serving_procs import free_port, split_body  # noqa: E402
 from test_panel_readability import BROKEN_WORDS_JS  # noqa: E402
@@ -33,8 +33,7 @@ THEME_JS = """(name) => { const probe = document.createElement('span'); probe.st
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    require_chromium()
     import nbformat
 
     base = tmp_path_factory.mktemp("serving-ui")

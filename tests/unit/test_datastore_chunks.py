@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +16,13 @@ from mlops_magics import data
 from mlops_magics.core.datastore.chunking import CHUNK_MIN_FILE
 from mlops_magics.core.datastore.repo import open_repo
 from mlops_magics.core.errors import StoreError
+from data_files import write
 
 MiB = 1 << 20
 
 
 def payload(n: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(n)
-
-
-def write(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    old = time.time() - 5  # outside the stat cache's racy window
-    os.utime(path, (old, old))
-    return path
 
 
 def store_bytes(home: Path) -> int:

@@ -18,14 +18,7 @@ from mlops_magics.core.datastore.repo import open_repo
 from mlops_magics.core.datastore.snapshot import fingerprint
 from mlops_magics.core.errors import MlopsUsageError, NotFound
 from mlops_magics.render.formatters import html as html_of
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    old = time.time() - 5  # older than the racy window, so the stat cache may trust it
-    os.utime(path, (old, old))
-    return path
+from data_files import write
 
 
 def test_add_file_new_unchanged_and_changed(mlops_home):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from mlops_magics import data
 from mlops_magics.core.errors import StoreError
+from data_files import write
 
 MiB = 1 << 20
 
@@ -32,13 +32,6 @@ def small_disk(tmpfs, monkeypatch, mlops_home):
         yield home
     finally:
         session.reset()
-
-
-def write(path: Path, content: bytes) -> Path:
-    path.write_bytes(content)
-    old = time.time() - 5
-    os.utime(path, (old, old))
-    return path
 
 
 def test_adds_on_a_full_disk_fail_in_one_line_and_damage_nothing(small_disk):

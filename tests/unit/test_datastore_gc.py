@@ -16,16 +16,9 @@ import pandas as pd
 
 from mlops_magics import data
 from mlops_magics.core.datastore.repo import open_repo
+from data_files import write
 
 MiB = 1 << 20
-
-
-def write(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    old = time.time() - 5
-    os.utime(path, (old, old))
-    return path
 
 
 def forget(home: Path, name: str) -> None:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,9 @@ from mlops_magics import data
 from mlops_magics.core.datastore.chunking import FILE_CDC
 from mlops_magics.core.errors import MlopsUsageError, NotFound, StoreError
 from s3_server import s3_endpoint, s3_url  # noqa: F401 - fixtures
+from data_files import write
 
 MiB = 1 << 20
-
-
-def write(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    old = time.time() - 5
-    os.utime(path, (old, old))
-    return path
 
 
 def use_home(monkeypatch, home: Path) -> None:

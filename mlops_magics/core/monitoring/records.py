@@ -51,7 +51,7 @@ def monitor_key(model: str, alias: str, traffic: str) -> str:
 
 def _ids(experiment: str) -> list[str]:
     """The monitoring experiment's id (made when missing: a check run goes there next; cached per process)."""
-    from ..tracking.runs import experiment_id_for
+    from ..tracking.experiments import experiment_id_for
 
     return [experiment_id_for(experiment)]
 

@@ -180,7 +180,7 @@ def _experiment_id(client: Any, create: bool) -> str | None:
         return found.experiment_id
     if not create:
         return None
-    from ..tracking.runs import experiment_id_for
+    from ..tracking.experiments import experiment_id_for
 
     return experiment_id_for(EXPERIMENT, hidden=True, description=EXPERIMENT_NOTE)
 

@@ -13,7 +13,7 @@ from typing import Any
 from . import notebook_runs, run_columns, runs
 from ..backend import session
 from ..errors import MlopsUsageError, NotFound
-from .experiments import is_hidden
+from .experiments import current_experiment_id, is_hidden
 from .histories import sampled_histories, stepped_keys
 from .reaper import reaped_runs
 from .results import RunComparison, RunTable, StoreStatus
@@ -51,7 +51,7 @@ def current_experiment() -> tuple[str | None, str]:
             return None, conf.experiment
         experiment_id = found.experiment_id
     else:
-        experiment_id = runs._current_experiment_id()
+        experiment_id = current_experiment_id()
     try:
         return experiment_id, client.get_experiment(experiment_id).name
     except Exception:  # noqa: BLE001 - an id MLflow's env points at that does not exist

@@ -36,6 +36,7 @@ from ..backend.store_errors import store_errors
 from ..errors import MlopsUsageError, StoreError
 from ..names import short_repr as short
 from . import mlflow_active, writer
+from .experiments import experiment_id_for
 from .batches import MAX_METRICS, Pending
 from .capture import format_param
 from .results import RunCard
@@ -46,8 +47,6 @@ __all__ = ["RunHandle", "active_run", "active_runs", "attach_run", "end_all_runs
 _stack: list["RunHandle"] = []
 _unstacked: list["RunHandle"] = []  # alive (heartbeat, ended at exit) but never "the active run"
 _stack_lock = threading.RLock()
-_experiments: dict[tuple[str, str], str] = {}
-_default_experiment: str | None = None  # MLflow's default-experiment providers' answer (asked once)
 _valid_keys: set[tuple[str, str]] = set()  # (kind, key) checked once per process: keys repeat (every cell, step)
 _heartbeat = None
 
@@ -280,70 +279,6 @@ def _start_heartbeat() -> None:
     if _heartbeat is None:
         _heartbeat = Heartbeat(session.client, lambda: [h.run_id for h in active_runs() + _unstacked])
     _heartbeat.start()
-
-
-def _current_experiment_id() -> str:
-    """The experiment MLflow's fluent API would use (``mlflow.set_experiment``, env), else Default.
-
-    MLflow asks its default-experiment providers (Databricks notebook or job, ...) every time, trying to
-    import their modules (about 0.3 ms); their answer depends on where the process runs, so it is asked
-    once per process here.
-    """
-    global _default_experiment
-    try:
-        from mlflow.tracking import fluent  # no public getter exists
-
-        if getattr(fluent, "_active_experiment_id", None):
-            return fluent._active_experiment_id
-        if os.environ.get("MLFLOW_EXPERIMENT_NAME") or os.environ.get("MLFLOW_EXPERIMENT_ID"):
-            return fluent._get_experiment_id() or "0"
-        if _default_experiment is None:
-            _default_experiment = fluent._get_experiment_id() or "0"
-        return _default_experiment
-    except (ImportError, AttributeError):  # pragma: no cover - guards against MLflow moving it
-        return os.environ.get("MLFLOW_EXPERIMENT_ID", "0")
-
-
-def experiment_id_for(name: str | None, *, hidden: bool = False, description: str | None = None) -> str:
-    """The id of experiment ``name``, created when missing (artifacts under MLOPS_HOME when embedded;
-    tagged by :func:`.experiments.creation_tags`: model development, ``hidden`` from our run listings)."""
-    from . import experiments
-
-    conf = session.ready()
-    if not name:
-        experiment_id = _current_experiment_id()
-        if experiment_id == "0" and conf.embedded:
-            experiments.ensure_default_kind(session.client(), conf.tracking_uri)
-        return experiment_id
-    key = (conf.tracking_uri, name)
-    if key in _experiments:
-        return _experiments[key]
-    client = session.client()
-    experiment = client.get_experiment_by_name(name)
-    if experiment is None:
-        location = None
-        if conf.embedded:
-            location = (conf.artifact_root / _safe_folder(name)).as_uri()
-        try:
-            experiment_id = client.create_experiment(
-                name, artifact_location=location, tags=experiments.creation_tags(hidden, description))
-        except Exception:  # created by another process meanwhile
-            experiment = client.get_experiment_by_name(name)
-            if experiment is None:
-                raise
-            experiment_id = experiment.experiment_id
-    else:
-        if experiment.lifecycle_stage == "deleted":
-            raise MlopsUsageError(
-                f"experiment '{name}' is deleted; restore it in the MLflow UI or pick another name"
-            )
-        experiment_id = experiment.experiment_id
-    _experiments[key] = experiment_id
-    return experiment_id
-
-
-def _safe_folder(name: str) -> str:
-    return names.folder_name(name)  # never "..", never longer than a file name
 
 
 @functools.lru_cache(maxsize=1)
